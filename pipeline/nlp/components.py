@@ -1,0 +1,3 @@
+"""NLP stage: registers aerokg's custom spaCy components by importing their modules."""
+
+from pipeline.nlp import quantities  # noqa: F401  (registers "aerokg_quantities")

