@@ -7,9 +7,10 @@ Steps (each seeded; `spacy train` runs with the configs in training/configs/):
 
 1. ``convert``  - ../shared/data -> training/corpus/*.spacy (see convert.py)
 2. ``ud``       - tagger, morphologizer, parser, trainable lemmatizer  -> training/runs/ud
-3. ``ner``      - PER/ORG/LOC NER with its own tok2vec                 -> training/runs/ner
-4. ``assemble`` - UD pipeline + NER + aerokg domain layer -> pipeline/nlp/model
-5. ``evaluate`` - ISDT dev (POS, morph, lemma, UAS/LAS), KIND WN_dev (NER), speed;
+3. ``pretrain`` - `spacy pretrain` of the NER tok2vec on raw text     -> training/runs/pretrain
+4. ``ner``      - PER/ORG/LOC NER starting from those weights          -> training/runs/ner
+5. ``assemble`` - UD pipeline + NER + aerokg domain layer -> pipeline/nlp/model
+6. ``evaluate`` - ISDT dev (POS, morph, lemma, UAS/LAS), KIND WN_dev (NER), speed;
                   writes training/metrics.json, which the model card quotes.
 
 Needs ../shared/data beside the repository and about 1.5 hours on 2 CPU cores.
@@ -31,7 +32,7 @@ CORPUS = TRAINING / "corpus"
 RUNS = TRAINING / "runs"
 MODEL = REPO / "pipeline" / "nlp" / "model"
 SHARED = REPO.parent / "shared" / "data"
-STEPS = ["convert", "ud", "ner", "assemble", "evaluate"]
+STEPS = ["convert", "ud", "pretrain", "ner", "assemble", "evaluate"]
 MODEL_NAME = "aerokg_news"
 MODEL_VERSION = "0.1.0"
 
@@ -45,11 +46,25 @@ def convert() -> None:
     run(sys.executable, "training/convert.py")
 
 
-def train(name: str) -> None:
+def train(name: str, *overrides: str) -> None:
     out = RUNS / name
     if out.exists():
         shutil.rmtree(out)
-    run(sys.executable, "-m", "spacy", "train", f"training/configs/{name}.cfg", "-o", str(out))
+    run(sys.executable, "-m", "spacy", "train", f"training/configs/{name}.cfg", "-o", str(out),
+        *overrides)
+
+
+def pretrain() -> None:
+    out = RUNS / "pretrain"
+    if out.exists():
+        shutil.rmtree(out)
+    run(sys.executable, "-m", "spacy", "pretrain", "training/configs/ner.cfg", str(out))
+
+
+def train_ner() -> None:
+    weights = RUNS / "pretrain" / "model-last.bin"
+    overrides = ("--paths.init_tok2vec", str(weights)) if weights.exists() else ()
+    train("ner", *overrides)
 
 
 def assemble() -> None:
@@ -109,7 +124,7 @@ def main() -> None:
             continue
         started = time.time()
         print(f"== {step}", flush=True)
-        {"convert": convert, "ud": lambda: train("ud"), "ner": lambda: train("ner"),
+        {"convert": convert, "ud": lambda: train("ud"), "pretrain": pretrain, "ner": train_ner,
          "assemble": assemble, "evaluate": evaluate}[step]()
         print(f"== {step} done in {time.time() - started:.0f} s", flush=True)
     if "evaluate" in args.steps:

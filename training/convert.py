@@ -237,14 +237,14 @@ def write_raw_text() -> None:
     with (OUT / "raw-text.jsonl").open("w", encoding="utf-8") as out:
         for path in sorted((SHARED / "kind").glob("*_train.tsv")):
             for words, _ in read_iob(path, 0, 1):
-                out.write(json.dumps({"tokens": words}, ensure_ascii=False) + "\n")
+                out.write(json.dumps({"text": " ".join(words)}, ensure_ascii=False) + "\n")
                 n += 1
         for path in sorted((SHARED / "wikineural-it").glob("*.conllu")):
             for words, _ in read_iob(path, 1, 2):
-                out.write(json.dumps({"tokens": words}, ensure_ascii=False) + "\n")
+                out.write(json.dumps({"text": " ".join(words)}, ensure_ascii=False) + "\n")
                 n += 1
         for sentence in read_isdt_xpos(SHARED / "isdt-xpos" / "it_isdt_train_tagged.txt"):
-            out.write(json.dumps({"tokens": [w for w, _ in sentence]}, ensure_ascii=False) + "\n")
+            out.write(json.dumps({"text": " ".join(w for w, _ in sentence)}, ensure_ascii=False) + "\n")
             n += 1
     print(f"raw-text.jsonl: {n} sentences")
 
