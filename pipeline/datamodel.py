@@ -14,6 +14,7 @@ mapping stage can be tested with hand-built values.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from pipeline.corpus import Article
 
@@ -21,16 +22,26 @@ from pipeline.corpus import Article
 PERSON, ORGANIZATION, PLACE, EVENT = "Person", "Organization", "Place", "Event"
 COARSE_TYPES = (PERSON, ORGANIZATION, PLACE, EVENT)
 
-# Relation kinds, one per competency question.
-ROLE = "role"
-LOCATION = "location"
-EVENT_PLACE = "event_place"
-EVENT_DATE = "event_date"
-PARTICIPATION = "participation"
-MEMBERSHIP = "membership"
-PARTNERSHIP = "partnership"
-TRADE_FLOW = "trade_flow"
-QUOTE = "quote"
+
+
+class RelationKind(StrEnum):
+    """Relation kinds, one per competency question, and the ``args`` each one carries."""
+
+    ROLE = "role"  # person: Mention, role: str (Italian noun, lower case, singular),
+    #                organization: Mention (optional)
+    LOCATION = "location"  # entity: Mention, place: Mention
+    EVENT = "event"  # event: Mention (coarse Event, cls Seminar/Visit/...),
+    #                  place: Mention (optional), date: str ISO 8601 (optional)
+    PARTICIPATION = "participation"  # event: Mention, participant: Mention,
+    #                                  role: organizer|sponsor|participant|visitor|host|speaker
+    MEMBERSHIP = "membership"  # member: Mention, organization: Mention
+    PARTNERSHIP = "partnership"  # party_a: Mention, party_b: Mention (unordered)
+    TRADE_FLOW = "trade_flow"  # exporter: Mention, importer: Mention, value: str (decimal,
+    #                            units), currency: str (ISO 4217), year: str, sector: str
+    QUOTE = "quote"  # speaker: Mention, quote: str (without quotation marks)
+
+
+PARTICIPANT_ROLES = ("organizer", "sponsor", "participant", "visitor", "host", "speaker")
 
 
 @dataclass(frozen=True)
@@ -78,7 +89,7 @@ class Relation:
     """A candidate fact. ``args`` maps argument names (e.g. "person", "role", "organization")
     to mentions or plain strings (role nouns, values, quote text)."""
 
-    kind: str
+    kind: RelationKind
     args: dict[str, Mention | Quantity | str]
     confidence: float
     evidence: Evidence

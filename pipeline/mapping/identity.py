@@ -1,0 +1,93 @@
+"""Mapping stage: give mentions identity - merge them into entities with stable keys.
+
+Inside an article, mentions of one thing are merged:
+
+* a person's surname (or first name + surname) with the full name seen elsewhere in the
+  article ("Vallerani" -> "Angelo Vallerani");
+* an acronym with its expansion ("ASI" <-> "Agenzia Spaziale Italiana"), from the domain
+  gazetteer's canonical names or from a written "Expansion (ACRONYM)" pair;
+* a name with and without a generic head or legal form ("Aerea" / "Aerea spa",
+  "Cluster Aéro Montréal" / "Aéro Montréal").
+
+The entity key depends only on the coarse type and the normalised canonical name, so the
+same entity gets the same key (and IRI) in every article and every run.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from urllib.parse import quote
+
+_LEGAL_FORMS = {"spa", "s.p.a.", "s.p.a", "srl", "s.r.l.", "s.r.l", "inc", "inc.", "ltd", "ltd.",
+                "sa", "s.a.", "ag", "gmbh", "plc", "llc", "corp", "corp.", "co.", "scarl"}
+_GENERIC_PREFIXES = ("cluster ", "distretto ", "gruppo ", "società ", "azienda ")
+_ARTICLE = re.compile(r"^(il|lo|la|i|gli|le|l'|l’)\s*", re.IGNORECASE)
+
+
+def normalise_name(name: str) -> str:
+    """Case-, accent- and punctuation-insensitive form of a name, for matching mentions.
+
+    >>> normalise_name("  L'Agenzia  Spaziale Italiana ")
+    'agenzia spaziale italiana'
+    >>> normalise_name("Aéro Montréal") == normalise_name("Aero Montreal")
+    True
+    """
+    text = unicodedata.normalize("NFKD", name)
+    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
+    text = text.replace("’", "'")
+    text = _ARTICLE.sub("", text.strip())
+    text = re.sub(r"[^\w\s]", " ", text)
+    return " ".join(text.split())
+
+
+def core_name(name: str) -> str:
+    """The normalised name without legal form or generic head ("Aerea spa" -> "aerea")."""
+    words = normalise_name(name).split()
+    while words and words[-1] in {f.replace(".", "") for f in _LEGAL_FORMS}:
+        words.pop()
+    core = " ".join(words)
+    for prefix in _GENERIC_PREFIXES:
+        if core.startswith(prefix) and len(core) > len(prefix) + 2:
+            core = core[len(prefix):]
+    return core
+
+
+def slugify(name: str) -> str:
+    """An IRI-safe path segment for any Unicode name: NFC, lower case, spaces to '-',
+    everything not unreserved percent-encoded.
+
+    >>> slugify("Suzanne M. Benoît")
+    'suzanne-m.-beno%C3%AEt'
+    >>> slugify("Мир / 和平")
+    '%D0%BC%D0%B8%D1%80-%E5%92%8C%E5%B9%B3'
+    """
+    text = unicodedata.normalize("NFC", name).strip().lower()
+    text = re.sub(r"[\s/\\]+", "-", text)
+    text = re.sub(r"-{2,}", "-", text).strip("-")
+    return quote(text, safe="-._~") or "unnamed"
+
+
+def entity_key(coarse: str, canonical: str) -> str:
+    """Stable identity key: coarse type + slug of the accent-folded canonical name.
+
+    >>> entity_key("Organization", "Cluster Aéro Montréal")
+    'org/cluster-aero-montreal'
+    """
+    prefix = {"Person": "person", "Organization": "org", "Place": "place", "Event": "event"}[coarse]
+    return f"{prefix}/{slugify(normalise_name(canonical))}"
+
+
+def acronym_of(name: str) -> str:
+    """Initials of the capitalised words of a name ("Agenzia Spaziale Italiana" -> "ASI")."""
+    words = [w for w in re.split(r"[\s\-]+", name) if w]
+    return "".join(w[0] for w in words if w[0].isupper())
+
+
+def same_person(short: str, full: str) -> bool:
+    """Does ``short`` name the person ``full`` ("Vallerani" / "Angelo Vallerani",
+    "Benoît" / "Suzanne M. Benoît")?"""
+    s, f = normalise_name(short).split(), normalise_name(full).split()
+    if not s or len(s) >= len(f):
+        return False
+    return f[-len(s):] == s or (len(s) == 1 and s[0] == f[-1])

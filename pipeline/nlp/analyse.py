@@ -1,0 +1,81 @@
+"""NLP stage edge: run the spaCy pipeline over articles and hand back typed :class:`Document`s.
+
+spaCy objects stop here: entities become :class:`Mention`s, amount/date spans become
+:class:`Quantity`s, sentences become :class:`Evidence`. Character offsets index
+``Article.text``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from pipeline.corpus import Article
+from pipeline.datamodel import ORGANIZATION, PERSON, PLACE, Document, Evidence, Mention, Quantity
+
+NER_TO_COARSE = {"PER": PERSON, "ORG": ORGANIZATION, "LOC": PLACE, "GPE": PLACE}
+QUANTITIES_KEY = "quantities"
+
+
+def mentions_of(doc: Doc) -> list[Mention]:
+    """Named-entity mentions with the class/canonical name the domain ruler gave them."""
+    sentence_index = {s.start: i for i, s in enumerate(doc.sents)}
+    mentions = []
+    for ent in doc.ents:
+        coarse = NER_TO_COARSE.get(ent.label_)
+        if coarse is None:
+            continue
+        cls, _, canonical = ent.ent_id_.partition("/") if ent.ent_id_ else ("", "", "")
+        mentions.append(
+            Mention(
+                start=ent.start_char,
+                end=ent.end_char,
+                text=ent.text,
+                coarse=coarse,
+                cls=cls,
+                canonical=canonical,
+                sentence=sentence_index.get(ent.sent.start, 0),
+                source="ruler" if ent.ent_id_ else "ner",
+            )
+        )
+    return mentions
+
+
+def quantities_of(doc: Doc) -> list[Quantity]:
+    spans = doc.spans.get(QUANTITIES_KEY, [])
+    return [
+        Quantity(
+            start=s.start_char,
+            end=s.end_char,
+            text=s.text,
+            label=s.label_,
+            value=s._.value,
+            currency=s._.currency,
+            qualifier=s._.qualifier,
+            iso_date=s._.iso_date,
+        )
+        for s in spans
+    ]
+
+
+def to_document(article: Article, doc: Doc) -> Document:
+    sentences = [Evidence(s.start_char, s.end_char, s.text) for s in doc.sents]
+    return Document(
+        article=article,
+        sentences=sentences,
+        mentions=mentions_of(doc),
+        quantities=quantities_of(doc),
+    )
+
+
+def analyse(
+    nlp: Language, articles: Iterable[Article], batch_size: int = 16, n_process: int = 1
+) -> Iterator[tuple[Article, Doc]]:
+    """Pair each article with its spaCy Doc (in input order)."""
+    articles = list(articles)
+    texts = ((a.text, a) for a in articles)
+    for doc, article in nlp.pipe(texts, as_tuples=True, batch_size=batch_size,
+                                 n_process=n_process):
+        yield article, doc
