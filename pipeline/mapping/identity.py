@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from urllib.parse import quote
+
+from pipeline.mapping.vocab import slugify
 
 _LEGAL_FORMS = {"spa", "s.p.a.", "s.p.a", "srl", "s.r.l.", "s.r.l", "inc", "inc.", "ltd", "ltd.",
                 "sa", "s.a.", "ag", "gmbh", "plc", "llc", "corp", "corp.", "co.", "scarl"}
@@ -51,21 +52,6 @@ def core_name(name: str) -> str:
         if core.startswith(prefix) and len(core) > len(prefix) + 2:
             core = core[len(prefix):]
     return core
-
-
-def slugify(name: str) -> str:
-    """An IRI-safe path segment for any Unicode name: NFC, lower case, spaces to '-',
-    everything not unreserved percent-encoded.
-
-    >>> slugify("Suzanne M. Benoît")
-    'suzanne-m.-beno%C3%AEt'
-    >>> slugify("Мир / 和平")
-    '%D0%BC%D0%B8%D1%80-%E5%92%8C%E5%B9%B3'
-    """
-    text = unicodedata.normalize("NFC", name).strip().lower()
-    text = re.sub(r"[\s/\\]+", "-", text)
-    text = re.sub(r"-{2,}", "-", text).strip("-")
-    return quote(text, safe="-._~") or "unnamed"
 
 
 def entity_key(coarse: str, canonical: str) -> str:

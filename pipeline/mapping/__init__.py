@@ -1,0 +1,1 @@
+"""Mapping stage: mentions -> entities with identity, relations per competency question, RDF."""

@@ -1,0 +1,336 @@
+"""Mapping stage: turn an article's entities and relations into RDF, one named graph per article.
+
+The modelling follows ``ontologies/README.md``: entities typed with their top type and finest
+class, n-ary facts (``org:Membership``, ``aero:TradeFlow``, ``schema:Quotation``, events) as
+nodes, binary facts asserted and reified as ``rdf:Statement``; every fact carries
+``aero:confidence`` and ``prov:wasDerivedFrom`` an ``oa:SpecificResource`` evidence node
+with position and quote selectors. No blank nodes: every IRI is derived from content, so
+the same input gives the same graph.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from rdflib import Dataset, Graph, Literal, URIRef
+from rdflib.term import Node
+
+from pipeline.datamodel import (
+    EVENT,
+    ORGANIZATION,
+    PERSON,
+    PLACE,
+    Document,
+    Entity,
+    Evidence,
+    Mention,
+    Relation,
+    RelationKind,
+)
+from pipeline.mapping.entities import EntityIndex
+from pipeline.mapping.vocab import (
+    AERO,
+    DCTERMS,
+    OA,
+    ORG,
+    PREFIXES,
+    PROV,
+    RDF,
+    RDFS,
+    RUN_BASE,
+    SDO,
+    SKOS,
+    SOFTWARE_BASE,
+    XSD,
+    article_iri,
+    entity_iri,
+    evidence_iri,
+    fact_iri,
+    graph_iri,
+    role_iri,
+)
+
+TOP_TYPES = {PERSON: SDO.Person, ORGANIZATION: ORG.Organization, PLACE: SDO.Place,
+             EVENT: SDO.Event}
+PARTICIPATION_PROPERTY = {
+    "organizer": SDO.organizer,
+    "sponsor": SDO.sponsor,
+    "participant": AERO.participant,
+    "visitor": AERO.visitor,
+    "host": AERO.host,
+    "speaker": AERO.speaker,
+}
+
+
+def class_iri(cls: str) -> URIRef | None:
+    """The ontology class for a class name ("Cluster" -> aero:Cluster), None if unknown."""
+    if cls == "OrganizationalUnit":
+        return ORG.OrganizationalUnit
+    try:
+        return getattr(AERO, cls)
+    except AttributeError:
+        return None
+
+
+def typed_date(value: str) -> Literal | None:
+    """ISO date literal with the datatype its precision needs ("2017-11" -> xsd:gYearMonth)."""
+    value = value.strip()
+    datatype = {4: XSD.gYear, 7: XSD.gYearMonth, 10: XSD.date}.get(len(value))
+    if datatype is None or not value[:4].isdigit():
+        return None
+    return Literal(value, datatype=datatype)
+
+
+def decimal_literal(value: float | str | Decimal) -> Literal:
+    """xsd:decimal in plain notation, whole numbers without decimals (9000000, not 9E+6)."""
+    number = Decimal(str(value))
+    if number == number.to_integral_value():
+        number = number.quantize(Decimal(1))
+    return Literal(format(number, "f"), datatype=XSD.decimal)
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """What the run's prov:Activity records (no timestamps: outputs stay deterministic)."""
+
+    aerokg_version: str
+    model_name: str
+    model_version: str
+    article_ids: tuple[str, ...]
+    fingerprint: str  # hash of the inputs; the run IRI derives from it
+
+    @property
+    def iri(self) -> URIRef:
+        return URIRef(RUN_BASE + self.fingerprint)
+
+
+def run_fingerprint(aerokg_version: str, model: str, texts: list[tuple[str, str]]) -> str:
+    digest = hashlib.sha256(f"{aerokg_version}\x1f{model}".encode())
+    for article_id, text in sorted(texts):
+        digest.update(f"\x1e{article_id}\x1f{text}".encode())
+    return digest.hexdigest()[:16]
+
+
+class ArticleGraphBuilder:
+    """Adds one article's triples to its named graph."""
+
+    def __init__(self, dataset: Dataset, document: Document, index: EntityIndex):
+        self.document = document
+        self.index = index
+        self.article_id = document.article.id
+        self.article = article_iri(self.article_id)
+        self.graph: Graph = dataset.graph(graph_iri(self.article_id))
+        self.used_entities: set[str] = set()
+
+    # -- helpers ------------------------------------------------------------------------------
+    def add(self, s: Node, p: Node, o: Node) -> None:
+        self.graph.add((s, p, o))
+
+    def evidence(self, evidence: Evidence) -> URIRef:
+        node = evidence_iri(self.article_id, evidence.start, evidence.end)
+        position, quote = URIRef(f"{node}#position"), URIRef(f"{node}#quote")
+        self.add(node, RDF.type, OA.SpecificResource)
+        self.add(node, OA.hasSource, self.article)
+        self.add(node, OA.hasSelector, position)
+        self.add(node, OA.hasSelector, quote)
+        self.add(position, RDF.type, OA.TextPositionSelector)
+        self.add(position, OA.start, Literal(evidence.start, datatype=XSD.nonNegativeInteger))
+        self.add(position, OA.end, Literal(evidence.end, datatype=XSD.nonNegativeInteger))
+        self.add(quote, RDF.type, OA.TextQuoteSelector)
+        self.add(quote, OA.exact, Literal(evidence.sentence))
+        return node
+
+    def provenance(self, fact: URIRef, relation: Relation) -> None:
+        self.add(fact, AERO.confidence, decimal_literal(round(relation.confidence, 3)))
+        self.add(fact, PROV.wasDerivedFrom, self.evidence(relation.evidence))
+
+    def entity(self, mention: Mention | object) -> Entity | None:
+        if not isinstance(mention, Mention):
+            return None
+        entity = self.index.entity_of(mention)
+        if entity is not None:
+            self.used_entities.add(entity.key)
+        return entity
+
+    def statement(self, s: URIRef, p: URIRef, o: URIRef, relation: Relation) -> None:
+        """Assert a binary fact and reify it with its confidence and evidence."""
+        self.add(s, p, o)
+        node = fact_iri(self.article_id, "statement", s, p, o)
+        self.add(node, RDF.type, RDF.Statement)
+        self.add(node, RDF.subject, s)
+        self.add(node, RDF.predicate, p)
+        self.add(node, RDF.object, o)
+        self.provenance(node, relation)
+
+    # -- the article, entities, relations --------------------------------------------------
+    def add_article(self) -> None:
+        a = self.document.article
+        self.add(self.article, RDF.type, SDO.NewsArticle)
+        self.add(self.article, DCTERMS.identifier, Literal(a.id))
+        if a.title:
+            self.add(self.article, SDO.headline, Literal(a.title))
+        date = typed_date(a.date) if a.date else None
+        if date is not None:
+            self.add(self.article, SDO.datePublished, date)
+        if a.url and a.url.startswith(("http://", "https://")) and " " not in a.url:
+            self.add(self.article, SDO.url, URIRef(a.url))
+
+    def add_entity(self, entity: Entity) -> None:
+        node = entity_iri(entity.key)
+        self.add(node, RDF.type, TOP_TYPES[entity.coarse])
+        cls = class_iri(entity.cls)
+        if cls is not None and cls != TOP_TYPES[entity.coarse]:
+            self.add(node, RDF.type, cls)
+        self.add(node, SKOS.prefLabel, Literal(entity.label))
+        self.add(node, RDFS.label, Literal(entity.label))
+        for alias in sorted(entity.aliases):
+            self.add(node, SKOS.altLabel, Literal(alias))
+        sentences = self.document.sentences
+        for mention in entity.mentions:
+            if 0 <= mention.sentence < len(sentences):
+                self.add(node, PROV.wasDerivedFrom, self.evidence(sentences[mention.sentence]))
+
+    def add_relation(self, relation: Relation) -> bool:
+        """Add one relation; False when an argument cannot be resolved to an entity."""
+        args = relation.args
+        iri = lambda name: entity_iri(self.entity(args[name]).key)  # noqa: E731
+        resolved = {name: self.entity(value) for name, value in args.items()
+                    if isinstance(value, Mention)}
+        if any(v is None for v in resolved.values()):
+            return False
+        kind = relation.kind
+        if kind == RelationKind.ROLE:
+            person = iri("person")
+            if resolved["person"].coarse != PERSON:
+                return False
+            role_noun = str(args["role"]).strip().lower()
+            role = role_iri(role_noun)
+            org = iri("organization") if "organization" in resolved else None
+            if org == person:
+                return False
+            fact = fact_iri(self.article_id, "membership", person, role, org or "")
+            self.add(fact, RDF.type, ORG.Membership)
+            self.add(fact, ORG.member, person)
+            self.add(fact, ORG.role, role)
+            if org is not None:
+                self.add(fact, ORG.organization, org)
+            self.add(role, RDF.type, SKOS.Concept)
+            self.add(role, SKOS.inScheme, AERO.Roles)
+            self.add(role, SKOS.prefLabel, Literal(role_noun, lang="it"))
+            self.provenance(fact, relation)
+        elif kind == RelationKind.LOCATION:
+            entity, place = iri("entity"), iri("place")
+            if entity == place or resolved["place"].coarse != PLACE:
+                return False
+            prop = SDO.containedInPlace if resolved["entity"].coarse == PLACE else SDO.location
+            self.statement(entity, prop, place, relation)
+        elif kind == RelationKind.EVENT:
+            event = iri("event")
+            if "place" in resolved and resolved["place"].coarse == PLACE:
+                self.add(event, SDO.location, iri("place"))
+            date = typed_date(str(args.get("date", "")))
+            if date is not None and not any(self.graph.objects(event, SDO.startDate)):
+                self.add(event, SDO.startDate, date)
+            self.provenance(event, relation)
+        elif kind == RelationKind.PARTICIPATION:
+            prop = PARTICIPATION_PROPERTY.get(str(args.get("role", "")))
+            if prop is None or resolved["participant"].coarse == EVENT:
+                return False
+            self.statement(iri("event"), prop, iri("participant"), relation)
+        elif kind == RelationKind.MEMBERSHIP:
+            member, org = iri("member"), iri("organization")
+            if member == org or resolved["organization"].coarse != ORGANIZATION:
+                return False
+            self.statement(member, ORG.memberOf, org, relation)
+        elif kind == RelationKind.PARTNERSHIP:
+            a, b = sorted([iri("party_a"), iri("party_b")])
+            if a == b:
+                return False
+            self.statement(a, AERO.partnerOf, b, relation)
+        elif kind == RelationKind.TRADE_FLOW:
+            return self.add_trade_flow(relation, iri("exporter"), iri("importer"))
+        elif kind == RelationKind.QUOTE:
+            speaker = iri("speaker")
+            text = str(args["quote"]).strip()
+            if not text:
+                return False
+            fact = fact_iri(self.article_id, "quotation", speaker, text)
+            self.add(fact, RDF.type, SDO.Quotation)
+            self.add(fact, SDO.text, Literal(text))
+            self.add(fact, SDO.spokenByCharacter, speaker)
+            self.provenance(fact, relation)
+        else:
+            return False
+        return True
+
+    def add_trade_flow(self, relation: Relation, exporter: URIRef, importer: URIRef) -> bool:
+        args = relation.args
+        try:
+            value = Decimal(str(args.get("value", "")))
+        except InvalidOperation:
+            return False
+        currency = str(args.get("currency", "")).upper()
+        year = str(args.get("year", ""))[:4]
+        if exporter == importer or len(currency) != 3 or not year.isdigit():
+            return False
+        fact = fact_iri(self.article_id, "tradeflow", exporter, importer, value, currency, year)
+        amount = URIRef(f"{fact}#amount")
+        self.add(fact, RDF.type, AERO.TradeFlow)
+        self.add(fact, AERO.exporter, exporter)
+        self.add(fact, AERO.importer, importer)
+        self.add(fact, AERO.tradeValue, amount)
+        self.add(amount, RDF.type, SDO.MonetaryAmount)
+        self.add(amount, SDO.value, decimal_literal(value))
+        self.add(amount, SDO.currency, Literal(currency))
+        self.add(fact, AERO.year, Literal(year, datatype=XSD.gYear))
+        if args.get("sector"):
+            self.add(fact, AERO.sector, Literal(str(args["sector"])))
+        self.provenance(fact, relation)
+        return True
+
+
+def add_article(dataset: Dataset, document: Document, index: EntityIndex) -> dict[str, int]:
+    """Write one article's named graph; returns counts for the run report."""
+    builder = ArticleGraphBuilder(dataset, document, index)
+    builder.add_article()
+    added = dropped = 0
+    for relation in document.relations:
+        if builder.add_relation(relation):
+            added += 1
+        else:
+            dropped += 1
+    for entity in index.entities:
+        if entity.coarse == EVENT and entity.key not in builder.used_entities:
+            continue  # an event noun with no reported event fact is not an event
+        builder.add_entity(entity)
+    return {"entities": len(builder.used_entities | {e.key for e in index.entities
+                                                     if e.coarse != EVENT}),
+            "relations": added, "relations_dropped": dropped,
+            "triples": len(builder.graph)}
+
+
+def add_run(dataset: Dataset, run: RunInfo) -> None:
+    """The default graph: the run as a prov:Activity and what each article graph came from."""
+    g = dataset.default_context
+    software = URIRef(f"{SOFTWARE_BASE}aerokg/{run.aerokg_version}")
+    g.add((run.iri, RDF.type, PROV.Activity))
+    g.add((run.iri, PROV.wasAssociatedWith, software))
+    g.add((run.iri, AERO.modelName, Literal(run.model_name)))
+    g.add((run.iri, AERO.modelVersion, Literal(run.model_version)))
+    g.add((software, RDF.type, PROV.SoftwareAgent))
+    g.add((software, RDFS.label, Literal("aerokg")))
+    g.add((software, SDO.softwareVersion, Literal(run.aerokg_version)))
+    for article_id in run.article_ids:
+        g.add((run.iri, PROV.used, article_iri(article_id)))
+        g.add((graph_iri(article_id), RDF.type, PROV.Entity))
+        g.add((graph_iri(article_id), PROV.wasGeneratedBy, run.iri))
+        g.add((graph_iri(article_id), PROV.wasDerivedFrom, article_iri(article_id)))
+
+
+def new_dataset() -> Dataset:
+    dataset = Dataset()
+    for prefix, namespace in PREFIXES.items():
+        dataset.bind(prefix, namespace)
+    return dataset
