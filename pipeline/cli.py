@@ -103,5 +103,95 @@ def evaluate_ner_command(file: Path, model: str | None, as_json: bool) -> None:
     click.echo(f"token-level micro F1 (NERMuD): {result['token_micro_f1']:.4f}")
 
 
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--out", "-o", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("outputs"), show_default=True, help="Output directory.")
+@model_option
+def run(paths: tuple[Path, ...], out_dir: Path, model: str | None) -> None:
+    """Build the knowledge graph of the articles in PATHS (default: corpus/).
+
+    PATHS are files or directories of .txt, .md, .json and .jsonl articles. Writes
+    graph.ttl, graph.trig, graph.graphml, graph.gexf, graph.cyjs and run-report.json
+    into OUT_DIR. Bad articles are reported and skipped; the exit code is 1 only when no
+    article could be processed.
+
+    Example:
+
+        aerokg run corpus/ -o outputs/
+    """
+    from pipeline.runner import run as run_pipeline
+    from pipeline.runner import terminal_progress
+
+    result = run_pipeline(paths or (Path("corpus"),), out_dir, model=_checked_model(model),
+                          progress=terminal_progress)
+    for problem in result.report["problems"]:
+        click.echo(f"skipped {problem['path']}: {problem['error']}", err=True)
+    for entry in result.report["articles"]:
+        if entry["status"] != "ok":
+            click.echo(f"failed {entry['article']}: {entry['error']}", err=True)
+    click.echo(result.summary)
+    if result.report["totals"]["articles_ok"] == 0:
+        raise click.ClickException("no article could be processed")
+
+
+def _checked_model(model: str | None) -> str | None:
+    _load(model)  # fail early, with the install hint, before reading anything
+    return model
+
+
+@cli.command()
+@click.argument("name_or_file")
+@click.option("--out", "-o", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("outputs"), show_default=True, help="Output directory of a run.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "tsv", "json"]),
+              default="table", show_default=True)
+def query(name_or_file: str, out_dir: Path, fmt: str) -> None:
+    """Run a named competency query, or a SPARQL file, over OUT_DIR's graph.
+
+    Named queries: entities, roles, locations, events, event_participants, trade_flows,
+    memberships, partnerships, quotes (columns as in the competency-question spec).
+
+    Example:
+
+        aerokg query roles --out outputs/ --format csv
+    """
+    from pipeline.query.run import QueryError, format_rows, run_query
+
+    try:
+        columns, rows = run_query(out_dir, name_or_file)
+    except QueryError as err:
+        raise click.ClickException(str(err)) from None
+    click.echo(format_rows(columns, rows, fmt), nl=False)
+
+
+@cli.command()
+@click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path),
+                default=Path("outputs"))
+def validate(out_dir: Path) -> None:
+    """Check OUT_DIR's graphs (default: outputs/) against the SHACL shapes in ontologies/.
+
+    Exit code 1 when any graph does not conform.
+
+    Example:
+
+        aerokg validate outputs/
+    """
+    from pipeline.validate import ValidationInputError, validate_output
+
+    try:
+        report = validate_output(out_dir)
+    except ValidationInputError as err:
+        raise click.ClickException(str(err)) from None
+    for graph in report.graphs:
+        status = "ok" if graph.conforms else f"{graph.violations} violations"
+        click.echo(f"{status:>15}  {graph.graph}")
+        if not graph.conforms:
+            click.echo(graph.text, err=True)
+    if not report.conforms:
+        raise click.ClickException("some graphs do not conform to the shapes")
+    click.echo(f"all {len(report.graphs)} graphs conform")
+
+
 def main() -> None:
     cli()

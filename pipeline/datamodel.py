@@ -109,6 +109,7 @@ class Document:
     mentions: list[Mention] = field(default_factory=list)
     quantities: list[Quantity] = field(default_factory=list)
     relations: list[Relation] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -19,6 +19,7 @@ from pipeline.mapping.identity import (
     entity_key,
     normalise_name,
     same_person,
+    strip_article,
 )
 
 # Finest class from the words of an organisation or place name, when no gazetteer knows it.
@@ -77,12 +78,12 @@ def _is_named(mention: Mention) -> bool:
 
 
 def _display_name(text: str) -> str:
-    return re.sub(r"^(il|lo|la|i|gli|le|l'|l’)\s*", "", text.strip(), flags=re.I).strip()
+    return strip_article(text)
 
 
 def resolve_entities(document: Document) -> EntityIndex:
     """Merge mentions of one article into entities (see module docstring)."""
-    named = [m for m in document.mentions if m.coarse != EVENT]
+    named = [m for m in document.mentions if m.coarse != EVENT and _is_named(m)]
     # the same surface text gets one coarse type: the majority one in the article
     votes: dict[str, Counter] = defaultdict(Counter)
     for m in named:

@@ -23,7 +23,12 @@ from pipeline.mapping.vocab import slugify
 _LEGAL_FORMS = {"spa", "s.p.a.", "s.p.a", "srl", "s.r.l.", "s.r.l", "inc", "inc.", "ltd", "ltd.",
                 "sa", "s.a.", "ag", "gmbh", "plc", "llc", "corp", "corp.", "co.", "scarl"}
 _GENERIC_PREFIXES = ("cluster ", "distretto ", "gruppo ", "società ", "azienda ")
-_ARTICLE = re.compile(r"^(il|lo|la|i|gli|le|l'|l’)\s*", re.IGNORECASE)
+_ARTICLE = re.compile(r"^(?:(?:il|lo|la|i|gli|le)\s+|l['’]\s*)", re.IGNORECASE)
+
+
+def strip_article(text: str) -> str:
+    """A name without its leading Italian article ("il Québec" -> "Québec", "l'ASI" -> "ASI")."""
+    return _ARTICLE.sub("", text.strip()).strip()
 
 
 def normalise_name(name: str) -> str:
@@ -44,8 +49,8 @@ def normalise_name(name: str) -> str:
 
 def core_name(name: str) -> str:
     """The normalised name without legal form or generic head ("Aerea spa" -> "aerea")."""
-    words = normalise_name(name).split()
-    while words and words[-1] in {f.replace(".", "") for f in _LEGAL_FORMS}:
+    words = normalise_name(name.replace(".", "")).split()
+    while len(words) > 1 and words[-1] in {f.replace(".", "") for f in _LEGAL_FORMS}:
         words.pop()
     core = " ".join(words)
     for prefix in _GENERIC_PREFIXES:
@@ -55,13 +60,17 @@ def core_name(name: str) -> str:
 
 
 def entity_key(coarse: str, canonical: str) -> str:
-    """Stable identity key: coarse type + slug of the accent-folded canonical name.
+    """Stable identity key: coarse type + slug of the accent-folded canonical name; for
+    organisations without legal form or generic head, so spellings of one name meet.
 
     >>> entity_key("Organization", "Cluster Aéro Montréal")
-    'org/cluster-aero-montreal'
+    'org/aero-montreal'
+    >>> entity_key("Organization", "Aerea S.p.A.") == entity_key("Organization", "Aerea spa")
+    True
     """
     prefix = {"Person": "person", "Organization": "org", "Place": "place", "Event": "event"}[coarse]
-    return f"{prefix}/{slugify(normalise_name(canonical))}"
+    name = core_name(canonical) if coarse == "Organization" else normalise_name(canonical)
+    return f"{prefix}/{slugify(name or normalise_name(canonical))}"
 
 
 def acronym_of(name: str) -> str:

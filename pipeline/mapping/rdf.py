@@ -313,7 +313,7 @@ def add_article(dataset: Dataset, document: Document, index: EntityIndex) -> dic
 
 def add_run(dataset: Dataset, run: RunInfo) -> None:
     """The default graph: the run as a prov:Activity and what each article graph came from."""
-    g = dataset.default_context
+    g = dataset.default_graph
     software = URIRef(f"{SOFTWARE_BASE}aerokg/{run.aerokg_version}")
     g.add((run.iri, RDF.type, PROV.Activity))
     g.add((run.iri, PROV.wasAssociatedWith, software))

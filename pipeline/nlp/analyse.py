@@ -60,14 +60,31 @@ def quantities_of(doc: Doc) -> list[Quantity]:
     ]
 
 
-def to_document(article: Article, doc: Doc) -> Document:
+def to_document(article: Article, doc: Doc, with_relations: bool = True) -> Document:
+    """The typed Document of a parsed article: sentences, mentions, quantities, relations.
+
+    Rule mentions used by relations (event nouns, "il distretto") join ``mentions``.
+    """
     sentences = [Evidence(s.start_char, s.end_char, s.text) for s in doc.sents]
-    return Document(
+    document = Document(
         article=article,
         sentences=sentences,
         mentions=mentions_of(doc),
         quantities=quantities_of(doc),
     )
+    if with_relations:
+        from pipeline.nlp.relations import extract_relations
+        from pipeline.nlp.relations.context import ExtractionContext
+
+        context = ExtractionContext(doc, article, document.mentions)
+        document.relations = extract_relations(doc, context, document.warnings)
+        known = {(m.start, m.end) for m in document.mentions}
+        for relation in document.relations:
+            for value in relation.args.values():
+                if isinstance(value, Mention) and (value.start, value.end) not in known:
+                    document.mentions.append(value)
+                    known.add((value.start, value.end))
+    return document
 
 
 def analyse(

@@ -27,10 +27,21 @@ RULE_MODULES = [
 ]
 
 
-def extract_relations(doc: Doc, context: ExtractionContext) -> list[Relation]:
-    """All relation candidates of a parsed Doc, in rule order."""
+def extract_relations(
+    doc: Doc, context: ExtractionContext, warnings: list[str] | None = None
+) -> list[Relation]:
+    """All relation candidates of a parsed Doc, in rule order.
+
+    A rule that fails on one article is reported in ``warnings`` (if given) and skipped, so
+    one odd sentence never loses the article's other facts; without ``warnings`` it raises.
+    """
     relations: list[Relation] = []
     for name in RULE_MODULES:
-        module = import_module(f"pipeline.nlp.relations.{name}")
-        relations.extend(module.extract(doc, context))
+        try:
+            module = import_module(f"pipeline.nlp.relations.{name}")
+            relations.extend(module.extract(doc, context))
+        except Exception as err:  # noqa: BLE001  (isolate rule bugs per article)
+            if warnings is None:
+                raise
+            warnings.append(f"rule {name!r} failed: {type(err).__name__}: {err}")
     return relations
