@@ -114,15 +114,9 @@ def run(
         "load_model": round(loaded - started - read_seconds, 3),
         "nlp_and_mapping": round(mapped - loaded, 3),
     }
-    result.outputs = export_all(dataset, out_dir, report, before_write=_add_total(report, started))
+    report["seconds"]["total"] = round(time.perf_counter() - started, 3)  # before export
+    result.outputs = export_all(dataset, out_dir, report)
     return result
-
-
-def _add_total(report: dict, started: float) -> Callable[[], None]:
-    def finish() -> None:
-        report["seconds"]["total"] = round(time.perf_counter() - started, 3)
-
-    return finish
 
 
 def terminal_progress(total: int) -> Callable[[], None]:

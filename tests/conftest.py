@@ -18,6 +18,7 @@ TINY_PATTERNS = [
 def make_tiny_nlp() -> spacy.Language:
     """A blank Italian pipeline whose 'NER' is a fixed entity ruler: predictions known by hand."""
     nlp = spacy.blank("it")
+    nlp.add_pipe("sentencizer")
     nlp.add_pipe("entity_ruler").add_patterns(TINY_PATTERNS)
     nlp.meta["name"] = "tiny_test"
     nlp.meta["version"] = "0.0.1"

@@ -1,0 +1,102 @@
+"""Atomic file output for the export stage: a file is either the old one or the complete new one.
+
+Every writer in ``pipeline.export`` goes through :func:`atomic_output` (or :func:`atomic_write`):
+the data goes to a hidden temporary file in the target's directory, which is flushed, fsynced
+and then renamed over the target with :func:`os.replace` (atomic on POSIX and Windows when both
+are on the same file system, which the same directory guarantees). If the writer raises, or the
+process is interrupted before the rename, the target keeps its previous content and the
+temporary file is removed (a hard kill can leave a ``.NAME.*.tmp`` file behind, never a
+half-written ``NAME``).
+
+>>> from pathlib import Path; import tempfile
+>>> out = Path(tempfile.mkdtemp()) / "graph.ttl"
+>>> atomic_write(out, "<a> <b> <c> .\\n")
+>>> with atomic_output(out, "w") as handle:
+...     _ = handle.write("<a> <b> <d> .\\n")
+>>> out.read_text()
+'<a> <b> <d> .\\n'
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from typing import IO, Any
+
+__all__ = ["atomic_output", "atomic_write"]
+
+
+def _read_umask() -> int:
+    # os.umask can only be read by setting it; done once, at import, to stay out of threads' way.
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _read_umask()
+
+
+@contextmanager
+def atomic_output(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO[Any]]:
+    """Open a temporary file next to ``path`` for writing; on a clean exit, fsync it and move it
+    onto ``path``; on an exception, delete it and leave ``path`` as it was.
+
+    ``mode`` is ``"w"`` (text, UTF-8, newlines written as given) or ``"wb"`` (bytes). The new
+    file gets the permissions of the file it replaces, or ``0o666`` less the umask for a new
+    file (not the ``0o600`` of :func:`tempfile.mkstemp`). The directory must exist.
+    """
+    if mode not in ("w", "wb"):
+        raise ValueError(f"mode must be 'w' or 'wb', not {mode!r}")
+    target = Path(path)
+    directory = target.parent
+    fd, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    handle: IO[Any] | None = None
+    try:
+        try:
+            permissions = target.stat().st_mode & 0o7777
+        except FileNotFoundError:
+            permissions = 0o666 & ~_UMASK
+        os.chmod(temp_name, permissions)
+        if mode == "w":
+            handle = os.fdopen(fd, "w", encoding="utf-8", newline="")
+        else:
+            handle = os.fdopen(fd, "wb")
+        with handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp_name, target)
+    except BaseException:
+        if handle is None:  # the descriptor was never handed to a file object
+            os.close(fd)
+        with suppress(FileNotFoundError):
+            os.unlink(temp_name)
+        raise
+    _fsync_directory(directory)
+
+
+def atomic_write(path: str | os.PathLike[str], data: bytes | str) -> None:
+    """Write ``data`` (``str`` as UTF-8) to ``path`` atomically; see :func:`atomic_output`."""
+    if isinstance(data, str):
+        with atomic_output(path, "w") as handle:
+            handle.write(data)
+    else:
+        with atomic_output(path, "wb") as handle:
+            handle.write(data)
+
+
+def _fsync_directory(directory: Path) -> None:
+    # Makes the rename itself durable. Not possible on every platform (Windows): best effort.
+    try:
+        dir_fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(dir_fd)
+    except OSError:
+        pass
+    finally:
+        os.close(dir_fd)

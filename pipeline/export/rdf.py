@@ -1,0 +1,139 @@
+"""Export stage, RDF files: the dataset as one Turtle graph (``graph.ttl``) and as TriG with a
+named graph per article (``graph.trig``).
+
+Both files are deterministic: the same triples give byte-identical files, whatever order they
+were added in and whatever ``PYTHONHASHSEED`` is. rdflib's Turtle serializer already sorts
+subjects, predicates and objects, but it walks the store in insertion order (ties between
+literals that compare equal, e.g. ``"1.0"`` and ``"1.00"`` as decimals, keep that order), and
+its TriG serializer writes the graphs in the order of a ``set`` (hash order). So the triples are
+first copied, sorted by their N-Triples form, into a fresh store that binds exactly the
+prefixes of :data:`pipeline.mapping.vocab.PREFIXES` (rdflib writes those that are used), and
+the TriG graphs are written default graph first, then named graphs by IRI.
+
+Literals keep their exact lexical form. rdflib writes numbers and booleans in Turtle's short
+form, which for some changes the term: ``"9000000"^^xsd:decimal`` would come back as
+``9000000.0`` and ``"1.5"^^xsd:double`` as ``1.5e+00``. Such literals are written in full
+(``"9000000"^^xsd:decimal``); the others keep the short form (``0.85``, ``503``).
+
+Blank nodes are written as they are; their labels, and so the bytes, may differ between runs
+(aerokg's graphs have none: every node has an IRI from ``vocab``).
+
+>>> from rdflib import Dataset, Literal
+>>> from pipeline.mapping.vocab import SKOS, entity_iri, graph_iri
+>>> ds = Dataset()
+>>> milano = entity_iri("place/milano")
+>>> _ = ds.graph(graph_iri("a1")).add((milano, SKOS.prefLabel, Literal("Milano")))
+>>> print(turtle_bytes(ds).decode())
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+<BLANKLINE>
+<https://w3id.org/aerokg/id/place/milano> skos:prefLabel "Milano" .
+<BLANKLINE>
+<BLANKLINE>
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from io import BytesIO
+from typing import Any
+
+from rdflib import Dataset, Graph, Literal
+from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+from rdflib.namespace import NamespaceManager
+from rdflib.plugins.serializers.trig import TrigSerializer
+from rdflib.plugins.serializers.turtle import TurtleSerializer
+from rdflib.term import Node
+
+from pipeline.export.atomic import atomic_write
+from pipeline.mapping.vocab import PREFIXES
+
+__all__ = ["turtle_bytes", "trig_bytes", "write_turtle", "write_trig"]
+
+
+def write_turtle(dataset: Dataset, path: str | os.PathLike[str]) -> None:
+    """Write the union of all graphs of ``dataset`` (default and named) to ``path`` as one
+    Turtle graph, atomically. A triple in several graphs is written once."""
+    atomic_write(path, turtle_bytes(dataset))
+
+
+def write_trig(dataset: Dataset, path: str | os.PathLike[str]) -> None:
+    """Write ``dataset`` to ``path`` as TriG, atomically: the default graph (the run) as a
+    ``{ ... }`` block first, then one ``<graph/{id}> { ... }`` block per named graph (article),
+    by graph IRI. Empty graphs are left out, as in any TriG serialisation."""
+    atomic_write(path, trig_bytes(dataset))
+
+
+def turtle_bytes(dataset: Dataset) -> bytes:
+    """The Turtle text (UTF-8) that :func:`write_turtle` writes."""
+    union = Graph(bind_namespaces="none")
+    _bind_prefixes(union)
+    for triple in sorted(
+        {quad[:3] for quad in dataset.quads((None, None, None, None))}, key=_nt_key
+    ):
+        union.add(triple)
+    buffer = BytesIO()
+    _ExactTurtleSerializer(union).serialize(buffer, encoding="utf-8")
+    return buffer.getvalue()
+
+
+def trig_bytes(dataset: Dataset) -> bytes:
+    """The TriG text (UTF-8) that :func:`write_trig` writes."""
+    by_graph: dict[Node, set[tuple[Node, Node, Node]]] = {}
+    for s, p, o, g in dataset.quads((None, None, None, None)):
+        by_graph.setdefault(DATASET_DEFAULT_GRAPH_ID if g is None else g, set()).add((s, p, o))
+    out = Dataset()
+    out.namespace_manager = NamespaceManager(out, bind_namespaces="none")
+    _bind_prefixes(out)
+    for name in sorted(by_graph, key=_graph_order):
+        graph = out.default_graph if name == DATASET_DEFAULT_GRAPH_ID else out.graph(name)
+        for triple in sorted(by_graph[name], key=_nt_key):
+            graph.add(triple)
+    buffer = BytesIO()
+    _SortedTrigSerializer(out).serialize(buffer, encoding="utf-8")
+    return buffer.getvalue()
+
+
+class _ExactLiteralsMixin:
+    """Writes a literal in full when Turtle's short form would change its lexical form."""
+
+    def label(self, node: Any, position: int) -> str:
+        text: str = super().label(node, position)  # type: ignore[misc]
+        if isinstance(node, Literal) and node.datatype is not None and not text.startswith('"'):
+            if text != str(node):
+                get_pname = self.get_pname  # type: ignore[attr-defined]
+                return node._literal_n3(
+                    use_plain=False, qname_callback=lambda dt: get_pname(dt, False)
+                )
+        return text
+
+
+class _ExactTurtleSerializer(_ExactLiteralsMixin, TurtleSerializer):
+    """rdflib's Turtle serializer, keeping literals exact."""
+
+
+class _SortedTrigSerializer(_ExactLiteralsMixin, TrigSerializer):
+    """rdflib's TriG serializer keeping literals exact, with the graphs in a fixed order
+    (rdflib takes them from a set)."""
+
+    def __init__(self, store: Any) -> None:
+        with warnings.catch_warnings():
+            # rdflib 7.6's TrigSerializer calls Dataset.contexts/default_context, which rdflib
+            # itself deprecates; nothing the caller can act on.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            super().__init__(store)
+        unique = {context.identifier: context for context in self.contexts}
+        self.contexts = [unique[name] for name in sorted(unique, key=_graph_order)]
+
+
+def _bind_prefixes(graph: Graph) -> None:
+    for prefix, namespace in PREFIXES.items():
+        graph.bind(prefix, namespace, override=True, replace=True)
+
+
+def _nt_key(triple: tuple[Node, Node, Node]) -> tuple[str, str, str]:
+    return (triple[0].n3(), triple[1].n3(), triple[2].n3())
+
+
+def _graph_order(name: Node) -> tuple[bool, str]:
+    return (name != DATASET_DEFAULT_GRAPH_ID, name.n3())

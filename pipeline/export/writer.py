@@ -1,0 +1,76 @@
+"""Export stage, entry point: writes every output file of a run into one directory.
+
+>>> import tempfile
+>>> from rdflib import Dataset
+>>> paths = export_all(Dataset(), tempfile.mkdtemp(), {"articles": 0})
+>>> sorted(path.name for path in paths.values())
+['graph.cyjs', 'graph.gexf', 'graph.graphml', 'graph.trig', 'graph.ttl', 'run-report.json']
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from rdflib import Dataset
+
+from pipeline.export.cytoscape import write_cyjs
+from pipeline.export.gexf import write_gexf
+from pipeline.export.graphml import write_graphml
+from pipeline.export.property_graph import to_property_graph
+from pipeline.export.rdf import write_trig, write_turtle
+from pipeline.export.report import write_run_report
+
+__all__ = ["OUTPUT_FILES", "export_all"]
+
+#: Output name -> file name in the output directory, in the order they are written.
+OUTPUT_FILES: dict[str, str] = {
+    "turtle": "graph.ttl",
+    "trig": "graph.trig",
+    "graphml": "graph.graphml",
+    "gexf": "graph.gexf",
+    "cyjs": "graph.cyjs",
+    "report": "run-report.json",
+}
+
+
+def export_all(
+    dataset: Dataset, out_dir: str | os.PathLike[str], report: Mapping[str, Any]
+) -> dict[str, Path]:
+    """Write ``dataset`` into ``out_dir`` (created if missing) as the files of
+    :data:`OUTPUT_FILES`, and return their paths by output name.
+
+    The run report is ``report`` plus an ``"export"`` section (replacing any given one) with the
+    counts of what was written. It is written last: each file is replaced atomically, so if a
+    writer fails, the files before it are new, the others (and the report) still those of the
+    previous run.
+    """
+    directory = Path(out_dir)
+    directory.mkdir(parents=True, exist_ok=True)
+    paths = {name: directory / file_name for name, file_name in OUTPUT_FILES.items()}
+
+    write_turtle(dataset, paths["turtle"])
+    write_trig(dataset, paths["trig"])
+    G = to_property_graph(dataset)
+    write_graphml(G, paths["graphml"])
+    write_gexf(G, paths["gexf"])
+    write_cyjs(G, paths["cyjs"])
+
+    quads = list(dataset.quads((None, None, None, None)))
+    export = {
+        "files": dict(OUTPUT_FILES),
+        "quads": len(quads),
+        "triples": len({quad[:3] for quad in quads}),
+        "named_graphs": len(
+            {quad[3] for quad in quads if quad[3] is not None} - {dataset.default_graph.identifier}
+        ),
+        "nodes": G.number_of_nodes(),
+        "edges": G.number_of_edges(),
+        "nodes_by_type": dict(sorted(Counter(t for _, t in G.nodes(data="type")).items())),
+        "edges_by_type": dict(sorted(Counter(t for _, _, t in G.edges(data="type")).items())),
+    }
+    write_run_report(paths["report"], {**report, "export": export})
+    return paths
