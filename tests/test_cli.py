@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from pipeline.cli import cli
+from conftest import make_tiny_nlp
 
 ARTICLE = (
     "title: Prova\ndate: 2017-11\n\n"
@@ -29,20 +30,27 @@ SPEC_COLUMNS = {
 }
 
 
-@pytest.fixture
-def corpus(tmp_path):
-    folder = tmp_path / "corpus"
-    folder.mkdir()
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("corpus")
     (folder / "prova.txt").write_text(ARTICLE, encoding="utf-8")
     (folder / "vuoto.txt").write_text("", encoding="utf-8")
     return folder
 
 
-@pytest.fixture
-def ran(tmp_path, corpus, tiny_model_dir):
-    out = tmp_path / "out"
+@pytest.fixture(scope="module")
+def shared_model_dir(tmp_path_factory):
+    path = tmp_path_factory.mktemp("model") / "tiny"
+    make_tiny_nlp().to_disk(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def ran(tmp_path_factory, corpus, shared_model_dir):
+    """One run shared by the read-only tests of this module (loading is the slow part)."""
+    out = tmp_path_factory.mktemp("out")
     result = CliRunner().invoke(cli, ["run", str(corpus), "-o", str(out),
-                                      "--model", str(tiny_model_dir)])
+                                      "--model", str(shared_model_dir)])
     assert result.exit_code == 0, result.output
     return out, result
 
@@ -100,12 +108,12 @@ def test_run_with_nothing_readable_fails(tmp_path, tiny_model_dir):
     assert "binary" in result.output
 
 
-def test_outputs_are_deterministic(tmp_path, corpus, tiny_model_dir):
+def test_outputs_are_deterministic(tmp_path, corpus, shared_model_dir):
     outputs = []
     for name in ("a", "b"):
         out = tmp_path / name
         CliRunner().invoke(cli, ["run", str(corpus), "-o", str(out), "--model",
-                                 str(tiny_model_dir)])
+                                 str(shared_model_dir)])
         outputs.append({f: (out / f).read_bytes() for f in
                         ("graph.ttl", "graph.trig", "graph.graphml", "graph.gexf",
                          "graph.cyjs")})
