@@ -19,8 +19,34 @@ NER_TO_COARSE = {"PER": PERSON, "ORG": ORGANIZATION, "LOC": PLACE, "GPE": PLACE}
 QUANTITIES_KEY = "quantities"
 
 
+LOCATIVE_PREPOSITIONS = {"a", "di", "da", "in", "verso", "presso", "per", "ad"}
+
+
+def reconcile_with_gazetteer(ent) -> tuple[str, str, str] | None:
+    """(coarse, class, canonical) from the domain gazetteer for an entity the statistical NER
+    found first (the ruler never overwrites it).
+
+    Curated aerospace organisations override the NER's type ("Leonardo" tagged PER is the
+    company in this domain); a known municipality/region overrides a PER label only after a
+    locative preposition ("Aerea spa di Turate"). Otherwise None: the NER's reading stands.
+    """
+    from pipeline.nlp.gazetteer import ORG_CLASSES, PLACE_CLASSES, lookup
+
+    found = lookup(ent.text)
+    if found is None:
+        return None
+    cls, canonical = found
+    if cls in ORG_CLASSES:
+        return ORGANIZATION, cls, canonical
+    if cls in PLACE_CLASSES:
+        before = ent.doc[ent.start - 1].lower_ if ent.start > 0 else ""
+        if ent.label_ != "PER" or before in LOCATIVE_PREPOSITIONS:
+            return PLACE, cls, canonical
+    return None
+
+
 def mentions_of(doc: Doc) -> list[Mention]:
-    """Named-entity mentions with the class/canonical name the domain ruler gave them."""
+    """Named-entity mentions with the class/canonical name the domain layer gives them."""
     sentence_index = {s.start: i for i, s in enumerate(doc.sents)}
     mentions = []
     for ent in doc.ents:
@@ -28,6 +54,10 @@ def mentions_of(doc: Doc) -> list[Mention]:
         if coarse is None:
             continue
         cls, _, canonical = ent.ent_id_.partition("/") if ent.ent_id_ else ("", "", "")
+        if not ent.ent_id_:
+            reconciled = reconcile_with_gazetteer(ent)
+            if reconciled is not None:
+                coarse, cls, canonical = reconciled
         mentions.append(
             Mention(
                 start=ent.start_char,
@@ -37,7 +67,7 @@ def mentions_of(doc: Doc) -> list[Mention]:
                 cls=cls,
                 canonical=canonical,
                 sentence=sentence_index.get(ent.sent.start, 0),
-                source="ruler" if ent.ent_id_ else "ner",
+                source="ruler" if cls else "ner",
             )
         )
     return mentions
