@@ -7,13 +7,12 @@ Steps (each seeded; `spacy train` runs with the configs in training/configs/):
 
 1. ``convert``  - ../shared/data -> training/corpus/*.spacy (see convert.py)
 2. ``ud``       - tagger, morphologizer, parser, trainable lemmatizer  -> training/runs/ud
-3. ``ud-continue`` - more steps on all of them, constant batches     -> training/runs/ud-continue
-4. ``pretrain`` - optional (``--pretrain``): `spacy pretrain` of the NER tok2vec on raw text
-5. ``ner``      - PER/ORG/LOC NER on KIND + WikiNEuRal silver (from pretrained weights if
+3. ``pretrain`` - optional (``--pretrain``): `spacy pretrain` of the NER tok2vec on raw text
+4. ``ner``      - PER/ORG/LOC NER on KIND + WikiNEuRal silver (from pretrained weights if
                   present)                                             -> training/runs/ner
-6. ``ner-continue`` - fine-tune that NER on gold KIND alone             -> training/runs/ner-continue
-7. ``assemble`` - sentencizer + UD pipeline + NER + aerokg domain layer -> pipeline/nlp/model
-8. ``evaluate`` - ISDT dev (POS, morph, lemma, UAS/LAS), KIND WN_dev (NER), speed;
+5. ``ner-continue`` - fine-tune that NER on gold KIND alone             -> training/runs/ner-continue
+6. ``assemble`` - sentencizer + UD pipeline + NER + aerokg domain layer -> pipeline/nlp/model
+7. ``evaluate`` - ISDT dev (POS, morph, lemma, UAS/LAS), KIND WN_dev (NER), speed;
                   writes training/metrics.json, which the model card quotes.
 
 Needs ../shared/data beside the repository and about 1.5 hours on 2 CPU cores.
@@ -35,7 +34,7 @@ CORPUS = TRAINING / "corpus"
 RUNS = TRAINING / "runs"
 MODEL = REPO / "pipeline" / "nlp" / "model"
 SHARED = REPO.parent / "shared" / "data"
-STEPS = ["convert", "ud", "ud-continue", "pretrain", "ner", "ner-continue", "assemble", "evaluate"]
+STEPS = ["convert", "ud", "pretrain", "ner", "ner-continue", "assemble", "evaluate"]
 MODEL_NAME = "aerokg_news"
 MODEL_VERSION = "0.1.0"
 
@@ -76,8 +75,7 @@ def assemble() -> None:
     import pipeline  # noqa: F401  (registers aerokg components)
     from pipeline.nlp.loader import ensure_domain_layer
 
-    ud = RUNS / "ud-continue" / "model-best"
-    nlp = spacy.load(ud if ud.exists() else RUNS / "ud" / "model-best")
+    nlp = spacy.load(RUNS / "ud" / "model-best")
     # rule-based sentence boundaries before the parser: the parser respects them, and on
     # ISDT dev they beat the parser's own (trained partly on tweets): see the model card
     nlp.add_pipe("sentencizer", before="parser")
@@ -136,7 +134,7 @@ def main() -> None:
             continue
         started = time.time()
         print(f"== {step}", flush=True)
-        {"convert": convert, "ud": lambda: train("ud"), "ud-continue": lambda: train("ud-continue"),
+        {"convert": convert, "ud": lambda: train("ud"),
          "pretrain": pretrain, "ner": train_ner, "ner-continue": lambda: train("ner-continue"),
          "assemble": assemble, "evaluate": evaluate}[step]()
         print(f"== {step} done in {time.time() - started:.0f} s", flush=True)
