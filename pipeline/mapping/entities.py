@@ -155,7 +155,10 @@ def _find_merge_target(m: Mention, coarse: str, groups: list[list[Mention]]) -> 
 def _make_entity(group: list[Mention]) -> Entity:
     head = group[0]
     canonical = head.canonical or _display_name(head.text)
-    surface = max((_display_name(m.text) for m in group), key=lambda t: (len(t), t))
+    # the fullest name as written; rule mentions ("canadese" for Canada) only lend their
+    # canonical name
+    written = [_display_name(m.text) for m in group if m.source != "rule"]
+    surface = max(written, key=lambda t: (len(t), t)) if written else canonical
     cls = next((m.cls for m in group if m.cls), "")
     if not cls:
         found = _gazetteer_lookup(surface) or _gazetteer_lookup(canonical)
@@ -169,7 +172,7 @@ def _make_entity(group: list[Mention]) -> Entity:
         coarse=head.coarse,
         cls=cls,
         mentions=sorted(group, key=lambda m: m.start),
-        aliases={_display_name(m.text) for m in group} - {surface},
+        aliases={_display_name(m.text) for m in group if m.source != "rule"} - {surface},
     )
 
 
