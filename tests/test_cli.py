@@ -123,3 +123,26 @@ def test_outputs_are_deterministic(tmp_path, corpus, shared_model_dir):
 def test_every_command_is_documented_with_an_example():
     for name, command in cli.commands.items():
         assert command.help and "Example" in command.help, name
+
+
+def test_run_outputs_reparse_in_rdflib_pyoxigraph_and_networkx(ran):
+    import networkx as nx
+    import pyoxigraph
+    from rdflib import Dataset, Graph
+
+    out, _ = ran
+    turtle = Graph().parse(out / "graph.ttl", format="turtle")
+    trig = Dataset()
+    trig.parse(out / "graph.trig", format="trig")
+    assert len(turtle) > 0 and len(list(trig.quads())) >= len(turtle)
+    store = pyoxigraph.Store()
+    store.load(path=str(out / "graph.trig"), format=pyoxigraph.RdfFormat.TRIG)
+    assert len(store) == len(list(trig.quads()))
+    assert len(list(pyoxigraph.parse(path=str(out / "graph.ttl"),
+                                     format=pyoxigraph.RdfFormat.TURTLE))) == len(turtle)
+    for graph in (nx.read_graphml(out / "graph.graphml"), nx.read_gexf(out / "graph.gexf")):
+        assert graph.number_of_nodes() > 0
+        for _, data in graph.nodes(data=True):
+            assert all(value is not None for value in data.values())
+    cyjs = json.loads((out / "graph.cyjs").read_text(encoding="utf-8"))
+    assert nx.cytoscape_graph(cyjs).number_of_nodes() > 0
