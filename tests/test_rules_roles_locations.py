@@ -603,3 +603,23 @@ def test_seed_article_with_shipped_model(shipped_nlp):
     part_set = {frozenset((_name(r.args["party_a"]), _name(r.args["party_b"])))
                 for r in partnerships.extract(doc, ctx)}
     assert any("Québec" in p for p in part_set)
+
+
+@pytest.mark.skipif(not (Path(__file__).resolve().parents[1] / "pipeline" / "nlp" / "model"
+                         / "config.cfg").exists(), reason="needs the shipped model")
+@pytest.mark.parametrize(
+    "sentence, parties",
+    [
+        ("L'Agenzia Spaziale Italiana (ASI) e Leonardo hanno firmato ieri a Roma un accordo "
+         "per lo sviluppo di un nuovo satellite.", {"Agenzia Spaziale Italiana", "Leonardo"}),
+        ("Thales e Airbus hanno firmato a Tolosa un memorandum d'intesa.", {"Thales", "Airbus"}),
+    ],
+)
+def test_signed_agreement_with_acronym_and_place_between(shipped_nlp, sentence, parties):
+    from pipeline.corpus import Article
+    from pipeline.nlp.analyse import to_document
+
+    document = to_document(Article(id="t", text=sentence), shipped_nlp(sentence))
+    found = [{r.args["party_a"].text, r.args["party_b"].text} for r in document.relations
+             if r.kind == RelationKind.PARTNERSHIP]
+    assert found == [parties]

@@ -197,6 +197,17 @@ def _tra(doc: Doc, mentions: Mentions) -> Iterator[_Part]:
                         yield _Part(two[0], two[1], 0.6, "due", tok.i)
 
 
+def _between_verb_and_object(doc: Doc, mentions: Mentions, k: int, hi: int) -> bool:
+    """Tokens that may stand between a signing verb and its object: determiners, adjectives,
+    adverbs ("ieri") and a place ("hanno firmato ieri a Roma un accordo")."""
+    tok = doc[k]
+    if norm(tok) in DET or is_plain_adj(tok) or tok.pos_ == "ADV":
+        return True
+    if norm(tok) in {"a", "ad", "in", "presso"} and k + 1 < hi:
+        return mentions.coarse(mentions.at(k + 1)) == PLACE
+    return mentions.coarse(mentions.at(k)) == PLACE
+
+
 def _signed(doc: Doc, mentions: Mentions) -> Iterator[_Part]:
     """"X e Y hanno firmato un accordo", "X e Y collaborano", "X ha siglato un accordo con Y",
     "X collabora con Y"."""
@@ -216,8 +227,7 @@ def _signed(doc: Doc, mentions: Mentions) -> Iterator[_Part]:
         after = tok.i + 1
         if is_sign:
             k = after
-            while k < hi and k - after < 3 and (norm(doc[k]) in DET or is_plain_adj(doc[k])
-                                                or doc[k].pos_ == "ADV"):
+            while k < hi and k - after < 6 and _between_verb_and_object(doc, mentions, k, hi):
                 k += 1
             end = _cue_at(doc, k) if k < hi else None
             if end is None:
@@ -255,6 +265,8 @@ def _coordinated_before(doc: Doc, mentions: Mentions, i: int, lo: int) -> list[S
         j -= 1
     if j >= lo and norm(doc[j]) in CONJ:
         k = j - 1
+        if k - 2 >= lo and doc[k].text == ")" and doc[k - 2].text == "(":
+            k -= 3  # "L'Agenzia Spaziale Italiana (ASI) e Leonardo": skip the acronym
         first = mentions.ending(k)
         if first is None or mentions.coarse(first) not in PARTY_COARSE:
             return []
