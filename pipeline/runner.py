@@ -42,7 +42,7 @@ def run(
     paths: Iterable[str | Path],
     out_dir: str | Path,
     model: str | None = None,
-    progress: Callable[[int], Iterable] | None = None,
+    progress: Callable[[int], Callable[[], None]] | None = None,
 ) -> RunResult:
     """Build the knowledge graph of the articles under ``paths`` into ``out_dir``.
 
