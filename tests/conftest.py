@@ -7,6 +7,19 @@ import spacy
 
 import pipeline  # noqa: F401  (registers aerokg components)
 
+# The columns of ../shared/spec/competency-questions.md, in order.
+SPEC_COLUMNS = {
+    "entities": ["entity", "type", "class", "article"],
+    "roles": ["person", "role", "organization", "article"],
+    "locations": ["entity", "place", "article"],
+    "events": ["event", "class", "place", "date", "article"],
+    "event_participants": ["event", "participant", "role", "article"],
+    "trade_flows": ["exporter", "importer", "value", "currency", "year", "sector", "article"],
+    "memberships": ["member", "organization", "article"],
+    "partnerships": ["party_a", "party_b", "article"],
+    "quotes": ["speaker", "quote", "article"],
+}
+
 TINY_PATTERNS = [
     {"label": "PER", "pattern": "Mario"},
     {"label": "LOC", "pattern": "Roma"},

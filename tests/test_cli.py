@@ -10,24 +10,13 @@ import pytest
 from click.testing import CliRunner
 
 from pipeline.cli import cli
-from conftest import make_tiny_nlp
+from conftest import SPEC_COLUMNS, make_tiny_nlp
 
 ARTICLE = (
     "title: Prova\ndate: 2017-11\n\n"
     "Mario Rossi ha incontrato a Roma i dirigenti della FIAT di Torino. "
     "«Siamo molto contenti di questa collaborazione con tutti voi», ha detto Mario Rossi.\n"
 )
-SPEC_COLUMNS = {
-    "entities": ["entity", "type", "class", "article"],
-    "roles": ["person", "role", "organization", "article"],
-    "locations": ["entity", "place", "article"],
-    "events": ["event", "class", "place", "date", "article"],
-    "event_participants": ["event", "participant", "role", "article"],
-    "trade_flows": ["exporter", "importer", "value", "currency", "year", "sector", "article"],
-    "memberships": ["member", "organization", "article"],
-    "partnerships": ["party_a", "party_b", "article"],
-    "quotes": ["speaker", "quote", "article"],
-}
 
 
 @pytest.fixture(scope="module")

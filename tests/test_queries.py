@@ -39,18 +39,8 @@ from pipeline.mapping.vocab import (
 from pipeline.query import QueryError, format_rows, load_output, named_queries, run_query
 from pipeline.query.run import QUESTIONS
 
-# The columns of ../shared/spec/competency-questions.md, in order.
-SPEC_COLUMNS = {
-    "entities": ["entity", "type", "class", "article"],
-    "roles": ["person", "role", "organization", "article"],
-    "locations": ["entity", "place", "article"],
-    "events": ["event", "class", "place", "date", "article"],
-    "event_participants": ["event", "participant", "role", "article"],
-    "trade_flows": ["exporter", "importer", "value", "currency", "year", "sector", "article"],
-    "memberships": ["member", "organization", "article"],
-    "partnerships": ["party_a", "party_b", "article"],
-    "quotes": ["speaker", "quote", "article"],
-}
+from conftest import SPEC_COLUMNS
+
 
 A1 = "seed-article"
 A2 = "Articolo 2"  # percent-encoded in IRIs; the `article` column is the dcterms:identifier

@@ -501,17 +501,22 @@ def _sede(doc: Doc, things: Things) -> Iterator[_Loc]:
                 i += 1
         if i >= hi or not (norm(doc[i]) in A or norm(doc[i]) in IN):
             continue
-        j = i + 1
-        if j < hi and norm(doc[j]) in DET:
-            j += 1
-        place = things.starting(j)
-        if place is None or place.kind != "place":
+        place = _place_after(doc, things, i + 1, hi)
+        if place is None:
             continue
         if owner is None:
             owner = _sede_owner_left(doc, things, tok.i, lo)
         if owner is None or owner.kind == "place":
             continue
         yield _Loc(owner.mention, place.mention, 0.8, "sede", owner.start)
+
+
+def _place_after(doc: Doc, things: Things, j: int, hi: int) -> Thing | None:
+    """The place starting at ``j``, after an optional determiner ("a [la] Spezia")."""
+    if j < hi and norm(doc[j]) in DET:
+        j += 1
+    place = things.starting(j)
+    return place if place is not None and place.kind == "place" else None
 
 
 def _sede_owner_left(doc: Doc, things: Things, i: int, lo: int) -> Thing | None:
@@ -548,11 +553,8 @@ def _societa(doc: Doc, things: Things) -> Iterator[_Loc]:
             i += 1
         if i >= hi or norm(doc[i]) not in DI:
             continue
-        j = i + 1
-        if j < hi and norm(doc[j]) in DET:
-            j += 1
-        place = things.starting(j)
-        if place is None or place.kind != "place":
+        place = _place_after(doc, things, i + 1, hi)
+        if place is None:
             continue
         if place_class(place.mention) not in ("City", "Province", "Region", ""):
             continue

@@ -592,6 +592,17 @@ def _secondo(tok: Token, context: ExtractionContext) -> Mention | None:
     return None
 
 
+def _party_after(doc: Doc, i: int, context: ExtractionContext) -> Mention | None:
+    """The person or organisation named within three tokens after ``i`` (before punctuation)."""
+    for j in range(i + 1, min(i + 4, len(doc))):
+        m = context.mention_at(doc[j])
+        if m is not None:
+            return m if m.coarse in (PERSON, ORGANIZATION) else None
+        if doc[j].is_punct:
+            break
+    return None
+
+
 def _speech_noun_owner(noun: Token, context: ExtractionContext) -> Mention | None:
     """The person or organisation X of "le parole di X", "la risposta del ministro X"."""
     doc = noun.doc
@@ -607,13 +618,7 @@ def _speech_noun_owner(noun: Token, context: ExtractionContext) -> Mention | Non
         "delle",
     ):
         return None
-    for j in range(i + 1, min(i + 4, len(doc))):
-        m = context.mention_at(doc[j])
-        if m is not None:
-            return m if m.coarse in (PERSON, ORGANIZATION) else None
-        if doc[j].is_punct:
-            break
-    return None
+    return _party_after(doc, i, context)
 
 
 def _agent(verb: Token, context: ExtractionContext) -> Mention | None:
@@ -622,13 +627,7 @@ def _agent(verb: Token, context: ExtractionContext) -> Mention | None:
     i = verb.i + 1
     if i >= len(doc) or doc[i].lower_ not in ("da", "dal", "dalla", "dallo", "dall'", "dall’"):
         return None
-    for j in range(i + 1, min(i + 4, len(doc))):
-        m = context.mention_at(doc[j])
-        if m is not None:
-            return m if m.coarse in (PERSON, ORGANIZATION) else None
-        if doc[j].is_punct:
-            break
-    return None
+    return _party_after(doc, i, context)
 
 
 def _inverted_subject(
