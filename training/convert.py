@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -147,6 +148,42 @@ def ud_docs(nlp: spacy.Language, name: str) -> list[Doc]:
     return out
 
 
+_ELIDED = re.compile(r"^[^\W\d_]+['’]$")
+_VOWEL_START = re.compile(r"^[aeiouhàèéìíòóùAEIOUHÀÈÉÌÍÒÓÙ]")
+_NO_SPACE_BEFORE = {",", ".", ";", ":", "!", "?", ")", "]", "}", "%", "»", "…", "..."}
+_NO_SPACE_AFTER = {"(", "[", "{", "«"}
+
+
+def natural_spaces(words: list[str]) -> list[bool]:
+    """Trailing-space flags that make pre-tokenised words read like real running text.
+
+    Corpora without spacing information (KIND, WikiNEuRal, the ISDT tag file) would
+    otherwise be joined with a space after every token, giving texts such as
+    ``"all' aeroporto"`` that spaCy's tokenizer splits into ``all`` + ``'``, so the
+    model never sees the elided forms (``all'``, ``dell'``, ``l'``) it meets in news.
+
+    >>> words = ["Arrivo", "all'", "aeroporto", "(", "Roma", ")", ",", "un", "po'", "di", "caos"]
+    >>> "".join(w + (" " if s else "") for w, s in zip(words, natural_spaces(words)))
+    "Arrivo all'aeroporto (Roma), un po' di caos "
+    """
+    spaces = []
+    for word, following in zip(words, [*words[1:], None]):
+        if following is None:
+            spaces.append(True)
+        elif word in _NO_SPACE_AFTER or following in _NO_SPACE_BEFORE:
+            spaces.append(False)
+        elif _ELIDED.match(word) and len(word) > 1 and _VOWEL_START.match(following):
+            spaces.append(False)
+        else:
+            spaces.append(True)
+    return spaces
+
+
+def running_text(words: list[str]) -> str:
+    """Words joined as running text (see :func:`natural_spaces`)."""
+    return "".join(w + (" " if s else "") for w, s in zip(words, natural_spaces(words))).rstrip()
+
+
 def read_iob(path: Path, token_col: int, label_col: int) -> Iterator[tuple[list[str], list[str]]]:
     """Sentences of (tokens, IOB labels) from a column file, blank line between sentences."""
     words: list[str] = []
@@ -183,7 +220,7 @@ def ner_docs(
                 lab = "B-" + lab[2:]
             fixed.append(lab)
             prev = lab
-        doc = Doc(nlp.vocab, words=words)
+        doc = Doc(nlp.vocab, words=words, spaces=natural_spaces(words))
         doc.ents = biluo_tags_to_spans(doc, iob_to_biluo(fixed))
         doc[0].is_sent_start = True
         docs.append(doc)
@@ -205,7 +242,7 @@ def convert_ud(nlp: spacy.Language) -> None:
     isdt = []
     for sentence in read_isdt_xpos(SHARED / "isdt-xpos" / "it_isdt_train_tagged.txt"):
         words, tags = zip(*sentence)
-        isdt.append(Doc(nlp.vocab, words=list(words), tags=list(tags)))
+        isdt.append(Doc(nlp.vocab, words=list(words), spaces=natural_spaces(list(words)), tags=list(tags)))
     rng = random.Random(0)
     rng.shuffle(train)
     save(train, "ud-train/ud.spacy")
@@ -237,14 +274,14 @@ def write_raw_text() -> None:
     with (OUT / "raw-text.jsonl").open("w", encoding="utf-8") as out:
         for path in sorted((SHARED / "kind").glob("*_train.tsv")):
             for words, _ in read_iob(path, 0, 1):
-                out.write(json.dumps({"text": " ".join(words)}, ensure_ascii=False) + "\n")
+                out.write(json.dumps({"text": running_text(words)}, ensure_ascii=False) + "\n")
                 n += 1
         for path in sorted((SHARED / "wikineural-it").glob("*.conllu")):
             for words, _ in read_iob(path, 1, 2):
-                out.write(json.dumps({"text": " ".join(words)}, ensure_ascii=False) + "\n")
+                out.write(json.dumps({"text": running_text(words)}, ensure_ascii=False) + "\n")
                 n += 1
         for sentence in read_isdt_xpos(SHARED / "isdt-xpos" / "it_isdt_train_tagged.txt"):
-            out.write(json.dumps({"text": " ".join(w for w, _ in sentence)}, ensure_ascii=False) + "\n")
+            out.write(json.dumps({"text": running_text([w for w, _ in sentence])}, ensure_ascii=False) + "\n")
             n += 1
     print(f"raw-text.jsonl: {n} sentences")
 
