@@ -3,14 +3,50 @@
 Formats (by extension):
 
 * ``.txt``  - optional ``key: value`` header lines up to a blank line, then the text; a leading
-  ``date 2017-11`` marker on the first line is read as the article date;
+  ``date 2017-11`` marker on the first line is read as the article date. A ``.txt`` file
+  whose content is an HTML page (a doctype or ``<html>`` at the start, or several tags) is
+  read as HTML;
 * ``.md``   - YAML front matter between ``---`` lines, then the text;
+* ``.html``/``.htm`` - a web page: the text without scripts, styles, navigation, header,
+  footer and asides, paragraphs kept; ``<title>``, canonical/``og:url`` and the published
+  date as metadata (:mod:`pipeline.inputs.html`);
 * ``.json`` - one record or a list of records; ``.jsonl`` - one record per line.
   Records have ``text`` and optionally ``id``, ``title``, ``date``, ``url``, ``source``.
 
-The article id is the file name without extension unless the metadata gives ``id``.
-Nothing here raises on a bad file: each problem is reported with its path and reason and
-the other articles are still read.
+Any text encoding a scraped folder is likely to hold is read (UTF-8 with or without BOM,
+UTF-16/32 with BOM, Windows-1252/ISO-8859-15, else what charset-normalizer finds), then
+newlines become ``\\n``, Unicode NFC, and control characters are dropped
+(:mod:`pipeline.inputs.text`).
+
+The article id is the file name without extension unless the metadata gives ``id``; it keeps
+letters, digits, ``_ . -`` only, never starts with a dot (``../../etc/passwd`` becomes
+``etc-passwd``) and is cut to :data:`MAX_ID_CHARS` with a hash of the full id when longer.
+
+Nothing here raises on a bad file: each is a :class:`Problem` with its path, a readable
+reason, a ``status`` and the name of the :class:`CorpusError` subclass (``error_class``),
+and the other articles are still read.
+
+*skipped* (the file is fine but holds no Italian article to read):
+
+* ``EmptyArticle`` - empty file, whitespace only, header or front matter only;
+* ``NotItalian`` - the body is identified as another language (py3langid on its first
+  2000 characters, :mod:`pipeline.inputs.language`); texts under 20 words are never
+  skipped and get ``language="unknown"``; ``force_language=True`` keeps them all.
+
+*failed* (the file is not a readable article):
+
+* ``BinaryFile`` - PDF, image, archive, Office document, executable... told by content
+  (magic bytes, NUL or control bytes), whatever the extension;
+* ``FileTooLarge`` - over ``max_bytes`` (default 5 MB): checked with ``stat`` before reading,
+  and never more than ``max_bytes`` is read;
+* ``UndecodableText`` - no encoding reads the bytes as text;
+* ``MalformedFile`` - invalid JSON, bad front matter, a record without ``text``, an empty id;
+* ``DuplicateArticleId`` - an id already read in this run (the first file is kept);
+* ``FileVanished`` / ``UnreadableFile`` - deleted, renamed or unreadable after discovery;
+* ``MissingPath`` / ``UnsupportedFileType`` - a bad path given explicitly;
+* ``UnexpectedReadError`` - any other error while reading one file (a bug, reported, not fatal).
+
+:func:`iter_corpus` reads lazily, one file at a time; :func:`read_corpus` collects it all.
 
 >>> from pipeline.corpus import read_corpus
 >>> result = read_corpus(["corpus/"])          # doctest: +SKIP
@@ -20,19 +56,54 @@ the other articles are still read.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
+import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
-SUFFIXES = (".txt", ".md", ".json", ".jsonl")
+from pipeline.inputs.errors import (
+    FAILED,
+    SKIPPED,
+    BinaryFile,
+    CorpusError,
+    DuplicateArticleId,
+    EmptyArticle,
+    FileTooLarge,
+    FileVanished,
+    MalformedFile,
+    MissingPath,
+    NotItalian,
+    UndecodableText,
+    UnexpectedReadError,
+    UnreadableFile,
+    UnsupportedFileType,
+)
+from pipeline.inputs.html import html_to_text, looks_like_html
+from pipeline.inputs.language import identify
+from pipeline.inputs.text import SNIFF_BYTES, clean_text, decode, sniff_binary
+
+__all__ = [
+    "FAILED", "SKIPPED", "MAX_BYTES", "MAX_ID_CHARS", "SUFFIXES",
+    "Article", "Problem", "CorpusReadResult", "iter_corpus", "read_corpus", "read_file",
+    "discover", "read_text", "safe_id",
+    "CorpusError", "BinaryFile", "DuplicateArticleId", "EmptyArticle", "FileTooLarge",
+    "FileVanished", "MalformedFile", "MissingPath", "NotItalian", "UndecodableText",
+    "UnexpectedReadError", "UnreadableFile", "UnsupportedFileType",
+]
+
+SUFFIXES = (".txt", ".md", ".json", ".jsonl", ".html", ".htm")
+HTML_SUFFIXES = (".html", ".htm")
 MAX_BYTES = 5_000_000
+MAX_ID_CHARS = 120
 _HEADER = re.compile(r"^([A-Za-z_][\w-]*):\s*(.*)$")
 _DATE_MARKER = re.compile(r"^\s*date\s+(\d{4}(?:-\d{2}(?:-\d{2})?)?)\s+")
 _ID_SAFE = re.compile(r"[^\w.-]+", re.UNICODE)
+_DOTS = re.compile(r"\.{2,}")
 
 
 @dataclass(frozen=True)
@@ -46,14 +117,21 @@ class Article:
     url: str = ""
     source: str = ""
     path: str = ""
+    language: str = ""  # ISO 639-1 code detected ("it"), or "unknown" for short texts
 
 
 @dataclass(frozen=True)
 class Problem:
-    """A file (or one record of it) that could not be read, and why."""
+    """A file (or one record of it) that was skipped or could not be read, and why."""
 
     path: str
     message: str
+    status: str = FAILED  # SKIPPED: no Italian article in it; FAILED: not readable
+    error_class: str = "CorpusError"  # name of the CorpusError subclass
+
+    @classmethod
+    def of(cls, path: str | Path, error: CorpusError) -> Problem:
+        return cls(str(path), str(error), error.status, type(error).__name__)
 
 
 @dataclass
@@ -62,8 +140,37 @@ class CorpusReadResult:
     problems: list[Problem] = field(default_factory=list)
 
 
-class CorpusError(ValueError):
-    """A file that is not a readable article."""
+def iter_corpus(
+    paths: Iterable[str | Path], max_bytes: int = MAX_BYTES, force_language: bool = False
+) -> Iterator[Article | Problem]:
+    """Articles and Problems under ``paths``, reading one file at a time, in sorted order.
+
+    Problems of the paths themselves come first. A second article with an id already read
+    is a failed Problem naming both files; the first one is kept.
+    """
+    files, problems = discover(paths)
+    yield from problems
+    seen: dict[str, str] = {}
+    for path in files:
+        for item in read_file(path, max_bytes, force_language):
+            if isinstance(item, Article) and item.id in seen:
+                yield Problem.of(item.path, DuplicateArticleId(
+                    f"duplicate article id {item.id!r}: {item.path} has the id of "
+                    f"{seen[item.id]}, which is kept"))
+                continue
+            if isinstance(item, Article):
+                seen[item.id] = item.path
+            yield item
+
+
+def read_corpus(
+    paths: Iterable[str | Path], max_bytes: int = MAX_BYTES, force_language: bool = False
+) -> CorpusReadResult:
+    """Every article under ``paths`` (see :func:`iter_corpus`), collected."""
+    result = CorpusReadResult()
+    for item in iter_corpus(paths, max_bytes, force_language):
+        (result.problems if isinstance(item, Problem) else result.articles).append(item)
+    return result
 
 
 def discover(paths: Iterable[str | Path]) -> tuple[list[Path], list[Problem]]:
@@ -76,36 +183,81 @@ def discover(paths: Iterable[str | Path]) -> tuple[list[Path], list[Problem]]:
             found.extend(
                 p
                 for p in sorted(path.rglob("*"))
-                if p.is_file()
-                and p.suffix.lower() in SUFFIXES
+                if p.suffix.lower() in SUFFIXES
                 and not any(part.startswith(".") for part in p.relative_to(path).parts)
                 and not p.name.lower().startswith("readme")
+                and p.is_file()
             )
         elif path.is_file():
             if path.suffix.lower() in SUFFIXES:
                 found.append(path)
             else:
-                problems.append(Problem(str(path), f"unsupported file type {path.suffix!r} "
-                                                   f"(expected one of {', '.join(SUFFIXES)})"))
+                problems.append(Problem.of(path, UnsupportedFileType(
+                    f"unsupported file type {path.suffix!r} "
+                    f"(expected one of {', '.join(SUFFIXES)})")))
         else:
-            problems.append(Problem(str(path), "no such file or directory"))
+            problems.append(Problem.of(path, MissingPath("no such file or directory")))
     unique = list(dict.fromkeys(found))
     return unique, problems
 
 
-def decode(data: bytes, path: Path) -> str:
-    """Bytes of a text file as str: UTF-8 (BOM tolerated); binary content is an error."""
-    if not data.strip():
-        raise CorpusError("empty file")
-    if b"\x00" in data[:8192]:
-        raise CorpusError("binary file (contains NUL bytes), not text")
+def read_file(
+    path: Path, max_bytes: int = MAX_BYTES, force_language: bool = False
+) -> Iterator[Article | Problem]:
+    """Articles of one file, or Problems; never raises for bad content."""
+    path = Path(path)
     try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        raise CorpusError(
-            f"not UTF-8 text (byte 0x{data[err.start]:02x} at offset {err.start}); "
-            "re-save the file as UTF-8"
-        ) from None
+        text = read_text(path, max_bytes)
+        if not text.strip():
+            raise EmptyArticle("empty article (empty file)" if not text
+                               else "empty article (whitespace only)")
+        suffix = path.suffix.lower()
+        if suffix in (".json", ".jsonl"):
+            yield from _read_records(text, path, suffix, force_language)
+            return
+        meta, body = _parse(text, suffix)
+        yield make_article(meta, body, path.stem, path, force_language)
+    except CorpusError as err:
+        yield Problem.of(path, err)
+    except Exception as err:  # noqa: BLE001  (one file must never kill the batch)
+        yield Problem.of(path, UnexpectedReadError(
+            f"unexpected error while reading: {type(err).__name__}: {err}"))
+
+
+def read_text(path: Path, max_bytes: int = MAX_BYTES) -> str:
+    """The clean text of a file: size checked first, binary refused, encoding detected."""
+    data = _read_bytes(path, max_bytes)
+    sniff_binary(data[:SNIFF_BYTES])
+    return clean_text(decode(data))
+
+
+def _read_bytes(path: Path, max_bytes: int) -> bytes:
+    """At most ``max_bytes`` of ``path``; the size is checked before anything is read."""
+    try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise UnreadableFile("not a regular file")
+        if info.st_size > max_bytes:
+            raise FileTooLarge(f"file is {info.st_size:,} bytes, over the {max_bytes:,}-byte "
+                               "limit (not read)")
+        with path.open("rb") as handle:
+            data = handle.read(max_bytes + 1)
+    except FileNotFoundError:
+        raise FileVanished("file vanished before it could be read") from None
+    except OSError as err:
+        raise UnreadableFile(f"file became unreadable before it could be read: "
+                             f"{err.strerror or err}") from None
+    if len(data) > max_bytes:
+        raise FileTooLarge(f"file grew past the {max_bytes:,}-byte limit while being read")
+    return data
+
+
+def _parse(text: str, suffix: str) -> tuple[dict[str, str], str]:
+    if suffix in HTML_SUFFIXES or (suffix == ".txt" and looks_like_html(text)):
+        return html_to_text(text)
+    if suffix == ".md":
+        return parse_markdown(text)
+    return parse_txt(text)
 
 
 def parse_txt(text: str) -> tuple[dict[str, str], str]:
@@ -136,18 +288,40 @@ def parse_markdown(text: str) -> tuple[dict[str, str], str]:
         return {}, text.strip()
     parts = re.split(r"^---[ \t]*$", text, maxsplit=2, flags=re.MULTILINE)
     if len(parts) < 3:
-        raise CorpusError("front matter opened with '---' but never closed")
+        raise MalformedFile("front matter opened with '---' but never closed")
     try:
         meta = yaml.safe_load(parts[1]) or {}
     except yaml.YAMLError as err:
-        raise CorpusError(f"front matter is not valid YAML: {err}") from None
+        raise MalformedFile(f"front matter is not valid YAML: {err}") from None
     if not isinstance(meta, dict):
-        raise CorpusError("front matter must be a mapping of key: value")
+        raise MalformedFile("front matter must be a mapping of key: value")
     return {str(k).lower(): _scalar(v) for k, v in meta.items()}, parts[2].strip()
 
 
 def _scalar(value: object) -> str:
     return "" if value is None else str(value)
+
+
+def _read_records(
+    text: str, path: Path, suffix: str, force_language: bool
+) -> Iterator[Article | Problem]:
+    many = suffix == ".jsonl"
+    count = 0
+    for number, record in _records(text, suffix):
+        count += 1
+        try:
+            if isinstance(record, Exception):
+                raise record
+            if not isinstance(record, dict) or not isinstance(record.get("text"), str):
+                raise MalformedFile(f"record {number}: expected an object with a 'text'")
+            meta = {str(k).lower(): _scalar(v) for k, v in record.items() if k != "text"}
+            default = f"{path.stem}-{number}" if many or number > 1 else path.stem
+            yield make_article(meta, clean_text(record["text"]).strip(), default, path,
+                               force_language)
+        except CorpusError as err:
+            yield Problem.of(f"{path}#{number}", err)
+    if not count:
+        raise EmptyArticle("empty article (no records)")
 
 
 def _records(text: str, suffix: str) -> Iterator[tuple[int, object]]:
@@ -157,77 +331,53 @@ def _records(text: str, suffix: str) -> Iterator[tuple[int, object]]:
                 try:
                     yield number, json.loads(line)
                 except json.JSONDecodeError as err:
-                    yield number, CorpusError(f"line {number}: invalid JSON ({err.msg})")
+                    yield number, MalformedFile(f"line {number}: invalid JSON ({err.msg})")
         return
     try:
         data = json.loads(text)
     except json.JSONDecodeError as err:
-        raise CorpusError(f"invalid JSON at line {err.lineno}: {err.msg}") from None
+        raise MalformedFile(f"invalid JSON at line {err.lineno}: {err.msg}") from None
     items = data if isinstance(data, list) else [data]
     yield from enumerate(items, start=1)
 
 
-def make_article(meta: dict[str, str], text: str, default_id: str, path: Path) -> Article:
+def make_article(
+    meta: dict[str, str], text: str, default_id: str, path: Path, force_language: bool = False
+) -> Article:
+    """An Article from metadata and body; refuses empty text, empty id, other languages."""
     if not text.strip():
-        raise CorpusError("article has no text")
-    article_id = _ID_SAFE.sub("-", (meta.get("id") or default_id).strip()).strip("-")
+        raise EmptyArticle("empty article (metadata but no text)")
+    article_id = safe_id(meta.get("id") or default_id)
     if not article_id:
-        raise CorpusError("article id is empty")
+        raise MalformedFile("article id is empty")
+    language = identify(text)
+    if not language.italian_or_unknown and not force_language:
+        raise NotItalian(f"not Italian: the text reads as language {language.code!r} "
+                         f"(confidence {language.confidence:.2f}); force_language keeps it")
     return Article(
         id=article_id,
         text=text,
-        title=meta.get("title", ""),
-        date=str(meta.get("date", "")),
-        url=meta.get("url", ""),
-        source=meta.get("source", ""),
+        title=_meta(meta, "title"),
+        date=_meta(meta, "date"),
+        url=_meta(meta, "url"),
+        source=_meta(meta, "source"),
         path=str(path),
+        language=language.code,
     )
 
 
-def read_file(path: Path, max_bytes: int = MAX_BYTES) -> Iterator[Article | Problem]:
-    """Articles of one file, or Problems; never raises for bad content."""
-    try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise CorpusError(f"file is {size:,} bytes, over the {max_bytes:,}-byte limit")
-        text = decode(path.read_bytes(), path)
-        suffix = path.suffix.lower()
-        if suffix in (".json", ".jsonl"):
-            many = suffix == ".jsonl"
-            for number, record in _records(text, suffix):
-                try:
-                    if isinstance(record, Exception):
-                        raise record
-                    if not isinstance(record, dict) or not isinstance(record.get("text"), str):
-                        raise CorpusError(f"record {number}: expected an object with a 'text'")
-                    meta = {str(k).lower(): _scalar(v) for k, v in record.items() if k != "text"}
-                    default = f"{path.stem}-{number}" if many or number > 1 else path.stem
-                    yield make_article(meta, record["text"], default, path)
-                except CorpusError as err:
-                    yield Problem(f"{path}#{number}", str(err))
-            return
-        meta, body = parse_markdown(text) if suffix == ".md" else parse_txt(text)
-        yield make_article(meta, body, path.stem, path)
-    except CorpusError as err:
-        yield Problem(str(path), str(err))
-    except OSError as err:
-        yield Problem(str(path), f"cannot read: {err.strerror or err}")
+def _meta(meta: dict[str, str], key: str) -> str:
+    return " ".join(clean_text(str(meta.get(key, ""))).split())
 
 
-def read_corpus(paths: Iterable[str | Path], max_bytes: int = MAX_BYTES) -> CorpusReadResult:
-    """Read every article under ``paths``; duplicate ids are reported, the first one kept."""
-    files, problems = discover(paths)
-    result = CorpusReadResult(problems=problems)
-    seen: dict[str, str] = {}
-    for path in files:
-        for item in read_file(path, max_bytes):
-            if isinstance(item, Problem):
-                result.problems.append(item)
-            elif item.id in seen:
-                result.problems.append(
-                    Problem(item.path, f"duplicate article id {item.id!r} (also in {seen[item.id]})")
-                )
-            else:
-                seen[item.id] = item.path
-                result.articles.append(item)
-    return result
+def safe_id(raw: str) -> str:
+    """An id safe in IRIs and file names: ``[\\w.-]``, no leading dot, at most 120 chars.
+
+    >>> safe_id("../../etc/passwd"), safe_id("La città / 2017")
+    ('etc-passwd', 'La-città-2017')
+    """
+    article_id = _DOTS.sub(".", _ID_SAFE.sub("-", raw.strip())).strip(".-")
+    if len(article_id) > MAX_ID_CHARS:
+        digest = hashlib.sha1(article_id.encode("utf-8")).hexdigest()[:10]
+        article_id = f"{article_id[: MAX_ID_CHARS - len(digest) - 1].rstrip('.-')}-{digest}"
+    return article_id

@@ -59,22 +59,22 @@ def test_json_and_jsonl_records(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "content, message",
+    "content, message, status",
     [
-        (b"", "empty file"),
-        (b"   \n\n", "empty file"),
-        (b"\x00\x01\x02binary", "binary file"),
-        ("Citt\u00e0 di Forl\u00ec".encode("cp1252"), "not UTF-8"),
-        (b"title: solo header\n\n", "no text"),
+        (b"", "empty article (empty file)", "skipped"),
+        (b"   \n\n", "empty article", "skipped"),
+        (b"\x00\x01\x02binary", "binary file", "failed"),
+        (b"title: solo header\n\n", "empty article", "skipped"),
     ],
 )
-def test_bad_files_are_reported_and_the_batch_goes_on(tmp_path, content, message):
+def test_bad_files_are_reported_and_the_batch_goes_on(tmp_path, content, message, status):
     write(tmp_path / "bad.txt", content)
     write(tmp_path / "good.txt", "Un articolo valido.")
     result = read_corpus([tmp_path])
     assert [a.id for a in result.articles] == ["good"]
     [problem] = result.problems
     assert message in problem.message and problem.path.endswith("bad.txt")
+    assert problem.status == status
 
 
 def test_huge_file_is_refused(tmp_path):
