@@ -146,20 +146,31 @@ def _checked_model(model: str | None) -> str | None:
               default=Path("outputs"), show_default=True, help="Output directory of a run.")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "tsv", "json"]),
               default="table", show_default=True)
-def query(name_or_file: str, out_dir: Path, fmt: str) -> None:
+@click.option("--param", "-p", "params", metavar="NAME=VALUE", multiple=True,
+              help="Bind the query variable ?NAME to VALUE: a plain string literal, or an IRI "
+                   "if written <...>. Repeatable. NAME must be a column of the query.")
+def query(name_or_file: str, out_dir: Path, fmt: str, params: tuple[str, ...]) -> None:
     """Run a named competency query, or a SPARQL file, over OUT_DIR's graph.
 
     Named queries: entities, roles, locations, events, event_participants, trade_flows,
     memberships, partnerships, quotes (columns as in the competency-question spec).
 
-    Example:
+    --param NAME=VALUE binds the variable ?NAME to VALUE before the query runs (SPARQL
+    substitution: VALUE is never pasted into the query text, so quotes or braces in it are
+    just characters of a string). VALUE is a string literal, or an IRI if written <...>;
+    ?NAME must be one of the query's columns, which then keeps only rows equal to VALUE.
 
+    Examples:
+
+    \b
         aerokg query roles --out outputs/ --format csv
+        aerokg query roles --param person="Angelo Vallerani"
+        aerokg query my.rq --param org='<https://w3id.org/aerokg/id/org/aerea>'
     """
-    from pipeline.query.run import QueryError, format_rows, run_query
+    from pipeline.query.run import QueryError, format_rows, parse_params, run_query
 
     try:
-        columns, rows = run_query(out_dir, name_or_file)
+        columns, rows = run_query(out_dir, name_or_file, params=parse_params(params))
     except QueryError as err:
         raise click.ClickException(str(err)) from None
     click.echo(format_rows(columns, rows, fmt), nl=False)

@@ -4,7 +4,9 @@ Cytoscape.js.
 :func:`networkx.cytoscape_data` with ``name="label"``: each node's ``data`` has every node
 attribute plus ``id`` (the IRI), ``value`` (the IRI) and ``name`` (the label, which Cytoscape
 shows); each edge's ``data`` has every edge attribute plus ``source``, ``target`` and ``key``.
-UTF-8, keys sorted, indented, so the file is deterministic and diffs well.
+UTF-8, keys sorted, indented, so the file is deterministic and diffs well. Strings go through
+``property_graph.xml_safe_graph`` first, as for GraphML and GEXF (same labels in every file;
+a lone surrogate could not be written as UTF-8 at all).
 
 >>> import json, networkx as nx, tempfile, pathlib
 >>> G = nx.MultiDiGraph()
@@ -23,6 +25,7 @@ import os
 import networkx as nx
 
 from pipeline.export.atomic import atomic_write
+from pipeline.export.property_graph import xml_safe_graph
 
 __all__ = ["cyjs_text", "write_cyjs"]
 
@@ -35,5 +38,5 @@ def write_cyjs(G: nx.Graph, path: str | os.PathLike[str]) -> None:
 def cyjs_text(G: nx.Graph) -> str:
     """The JSON text that :func:`write_cyjs` writes (read it back with
     ``networkx.cytoscape_graph(json.loads(text), name="label")``)."""
-    data = nx.cytoscape_data(G, name="label", ident="id")
+    data = nx.cytoscape_data(xml_safe_graph(G), name="label", ident="id")
     return json.dumps(data, ensure_ascii=False, sort_keys=True, indent=2) + "\n"

@@ -1,11 +1,14 @@
 """Export stage, GEXF (``graph.gexf``): the property graph for Gephi.
 
-Written by :func:`networkx.write_gexf` (GEXF 1.2draft, which Gephi reads). Two adjustments:
+Written by :func:`networkx.write_gexf` (GEXF 1.2draft, which Gephi reads). Three adjustments:
 
 * GEXF reserves an edge's ``type`` for ``directed``/``undirected``/``mutual``, and networkx
   writes an edge attribute ``type`` there; so the edge attribute ``type`` (``role``,
   ``memberOf``, ...) is written as ``relation``. The node attribute ``type`` is unaffected.
   ``label`` is GEXF's own node and edge label; networkx reads it back as ``label``.
+* strings that XML 1.0 cannot hold (control characters, lone surrogates, U+FFFE/FFFF) are
+  removed (``property_graph.xml_safe_graph``): networkx would write them as they are, giving a
+  file no XML parser reads.
 * networkx stamps ``<meta lastmodifieddate="today">``; it is left out (it is optional) so that
   the same graph gives the same file on any day.
 
@@ -33,6 +36,7 @@ from io import BytesIO
 import networkx as nx
 
 from pipeline.export.atomic import atomic_write
+from pipeline.export.property_graph import xml_safe_graph
 
 __all__ = ["EDGE_TYPE_ATTRIBUTE", "gexf_bytes", "write_gexf"]
 
@@ -49,6 +53,7 @@ def write_gexf(G: nx.MultiDiGraph, path: str | os.PathLike[str]) -> None:
 
 def gexf_bytes(G: nx.MultiDiGraph) -> bytes:
     """The GEXF document that :func:`write_gexf` writes."""
+    G = xml_safe_graph(G)
     H = nx.MultiDiGraph() if G.is_directed() else nx.MultiGraph()
     H.graph.update(G.graph)
     H.add_nodes_from(G.nodes(data=True))

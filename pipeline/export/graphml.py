@@ -8,6 +8,10 @@ name (``label``, ``type``, ``confidence``) the same id, which the GraphML schema
 alone can confuse; such edge keys are renamed ``edge_label``, ``edge_type``, ... The
 ``attr.name`` stays ``label``, so ``networkx.read_graphml`` gives back the same attribute names.
 
+Strings that XML 1.0 cannot hold (control characters, lone surrogates, U+FFFE/FFFF) are
+removed first (``property_graph.xml_safe_graph``): networkx would write them as they are, giving a
+file no XML parser reads.
+
 Node ids are IRIs. The GraphML schema types ids as ``xs:NMTOKEN``, which ``/`` and ``#`` are
 not; networkx, Gephi, Cytoscape and yEd read them all the same (they do not validate).
 
@@ -29,6 +33,7 @@ from io import BytesIO
 import networkx as nx
 
 from pipeline.export.atomic import atomic_write
+from pipeline.export.property_graph import xml_safe_graph
 
 __all__ = ["graphml_bytes", "write_graphml"]
 
@@ -43,7 +48,9 @@ def write_graphml(G: nx.Graph, path: str | os.PathLike[str]) -> None:
 def graphml_bytes(G: nx.Graph) -> bytes:
     """The GraphML document that :func:`write_graphml` writes."""
     buffer = BytesIO()
-    nx.write_graphml(G, buffer, encoding="utf-8", prettyprint=True, named_key_ids=True)
+    nx.write_graphml(
+        xml_safe_graph(G), buffer, encoding="utf-8", prettyprint=True, named_key_ids=True
+    )
     return _unique_key_ids(buffer.getvalue())
 
 

@@ -39,6 +39,12 @@ sentences, which contain semicolons themselves, with ``" | "``). Nodes are added
 edges in the order of their attributes, and an edge's key is its type and a hash of its
 attributes (``role-1f3a...``), so the same dataset gives the same graph, and the same files.
 
+Safe for the XML formats whatever the RDF holds: every string attribute and node id is made of
+XML 1.0 characters only (``vocab.xml_text``; :func:`xml_safe_graph` does the same for any
+graph, and the writers call it), and display labels (a node's and an edge's ``label``) are cut
+to LABEL_MAX_CHARS characters with "…": a 10,000-character name stays whole in the RDF, and in
+``alt_labels`` / ``role`` / ``text``, but not on a node in Gephi.
+
 >>> from rdflib import Dataset, Literal
 >>> from pipeline.mapping.vocab import RDF, SCHEMA, SKOS, entity_iri, graph_iri
 >>> ds = Dataset()
@@ -76,6 +82,7 @@ from pipeline.mapping.vocab import (
     RDFS,
     SCHEMA,
     SKOS,
+    xml_text,
 )
 
 __all__ = [
@@ -83,18 +90,22 @@ __all__ = [
     "EDGE_ATTRIBUTES",
     "TOP_TYPES",
     "EVIDENCE_MAX_CHARS",
+    "LABEL_MAX_CHARS",
     "to_property_graph",
+    "xml_safe_graph",
 ]
 
 #: Node attributes, in the order they are written, with their type.
 NODE_ATTRIBUTES: dict[str, type] = {
-    "label": str,  # skos:prefLabel (the fullest name); a quotation: its text, shortened
+    "label": str,  # skos:prefLabel (the fullest name), shortened to LABEL_MAX_CHARS; a
+    #                quotation: its text, shortened to QUOTE_LABEL_MAX_CHARS
     "type": str,  # Person | Organization | Place | Event | Quotation
     "class": str,  # the finest ontology class, local name: Cluster, City, Seminar, Person, ...
     "iri": str,  # the node's IRI (also its key)
     "also_type": str,  # other top types of the node, "; "-joined (a place acting as an org)
     "articles": str,  # ids of the articles that mention it, "; "-joined
-    "alt_labels": str,  # other names (skos:altLabel, other prefLabels), "; "-joined
+    "alt_labels": str,  # other names (skos:altLabel, other prefLabels), "; "-joined; the
+    #                     full prefLabel too when ``label`` had to be shortened
     "roles": str,  # a person: the role nouns held ("presidente"), "; "-joined
     "date": str,  # an event: schema:startDate, ISO 8601 as stated ("2017-11")
     "text": str,  # a quotation: the quoted text
@@ -105,6 +116,7 @@ NODE_ATTRIBUTES: dict[str, type] = {
 EDGE_ATTRIBUTES: dict[str, type] = {
     "type": str,  # role | memberOf | location | ... (see the module docstring)
     "label": str,  # human readable, Italian: the role noun, "membro di", "organizzatore", ...
+    #                shortened to LABEL_MAX_CHARS
     "article": str,  # id of the article stating it
     "evidence": str,  # the sentence(s) stating it, at most EVIDENCE_MAX_CHARS characters
     "confidence": float,  # aero:confidence of the fact node or rdf:Statement; 0.0 if none
@@ -126,6 +138,7 @@ TOP_TYPES: dict[URIRef, str] = {
 
 EVIDENCE_MAX_CHARS = 300
 QUOTE_LABEL_MAX_CHARS = 80
+LABEL_MAX_CHARS = 200
 
 # Binary relations: property -> (edge type, edge label).
 _BINARY: dict[URIRef, tuple[str, str]] = {
@@ -175,11 +188,57 @@ def to_property_graph(dataset: Dataset, ontology: Graph | None = None) -> nx.Mul
 
     G = nx.MultiDiGraph()
     for key in sorted(nodes):
-        G.add_node(key, **nodes[key])
+        G.add_node(xml_text(key), **_xml_attrs(nodes[key]))
     for u, v, values in sorted(edges, key=_edge_sort_key):
         attrs = dict(zip(EDGE_ATTRIBUTES, values, strict=True))
-        G.add_edge(u, v, key=_edge_key(u, v, values), **attrs)
+        G.add_edge(xml_text(u), xml_text(v), key=_edge_key(u, v, values), **_xml_attrs(attrs))
     return G
+
+
+def xml_safe_graph(G: nx.Graph) -> nx.Graph:
+    """``G`` itself if every string in it (node ids, edge keys, attribute names and values) is
+    made of XML 1.0 characters; else a copy with the others removed (``vocab.xml_text``), so
+    that GraphML and GEXF writers write files XML parsers read (and JSON writers files that
+    encode as UTF-8: lone surrogates go too)."""
+    if _is_xml_safe(G):
+        return G
+    H = G.__class__()
+    H.graph.update(_xml_attrs(G.graph))
+    for node, data in G.nodes(data=True):
+        H.add_node(_xml_value(node), **_xml_attrs(data))
+    if G.is_multigraph():
+        for u, v, key, data in G.edges(keys=True, data=True):
+            H.add_edge(_xml_value(u), _xml_value(v), key=_xml_value(key), **_xml_attrs(data))
+    else:
+        for u, v, data in G.edges(data=True):
+            H.add_edge(_xml_value(u), _xml_value(v), **_xml_attrs(data))
+    return H
+
+
+def _xml_value(value: object) -> object:
+    return xml_text(value) if isinstance(value, str) else value
+
+
+def _xml_attrs(attrs: dict) -> dict:
+    return {_xml_value(name): _xml_value(value) for name, value in attrs.items()}
+
+
+def _is_xml_safe(G: nx.Graph) -> bool:
+    def strings() -> Iterable[object]:
+        yield from G.graph.items()
+        for node, data in G.nodes(data=True):
+            yield node
+            yield from data.items()
+        edges = G.edges(keys=True, data=True) if G.is_multigraph() else G.edges(data=True)
+        for edge in edges:
+            yield from edge[:-1]
+            yield from edge[-1].items()
+
+    for item in strings():
+        for value in item if isinstance(item, tuple) else (item,):
+            if isinstance(value, str) and xml_text(value) != value:
+                return False
+    return True
 
 
 # ---------------------------------------------------------------------------------------------
@@ -203,14 +262,16 @@ def _entity_nodes(
         top, finest, others = _classify(classes, tree)
         labels = _labels(dataset, subject)
         label = labels[0] if labels else _iri_tail(subject)
+        shown = _shorten(label, LABEL_MAX_CHARS)
+        alt = (set(labels) | _literals(dataset, subject, SKOS.altLabel)) - {shown}
         attrs = _empty_node()
         attrs.update(
-            label=label,
+            label=shown,
             type=TOP_TYPES[top],
             iri=str(subject),
             also_type="; ".join(TOP_TYPES[other] for other in others),
             articles=_join(seen_in[subject]),
-            alt_labels=_join((set(labels) | _literals(dataset, subject, SKOS.altLabel)) - {label}),
+            alt_labels=_join(alt),
         )
         attrs["class"] = _local_name(finest)
         if top == SCHEMA.Event:
@@ -353,7 +414,7 @@ def _edge(
     attrs: dict[str, object] = {name: value() for name, value in EDGE_ATTRIBUTES.items()}
     attrs.update(
         type=kind,
-        label=label,
+        label=_shorten(label, LABEL_MAX_CHARS),
         article=article,
         evidence=_evidence(graph, facts),
         confidence=_confidence(graph, facts),
@@ -437,7 +498,8 @@ def _edge_sort_key(edge: tuple[str, str, tuple[object, ...]]) -> tuple[str, ...]
 
 
 def _edge_key(u: str, v: str, values: tuple[object, ...]) -> str:
-    digest = hashlib.sha256("\x1f".join([u, v, *map(repr, values)]).encode("utf-8")).hexdigest()
+    joined = "\x1f".join([u, v, *map(repr, values)])
+    digest = hashlib.sha256(joined.encode("utf-8", "surrogatepass")).hexdigest()
     return f"{values[0]}-{digest[:12]}"
 
 
@@ -503,7 +565,10 @@ def _objects(source: Graph, subject: Node, predicate: URIRef) -> Iterable[Node]:
 
 
 def _literals(source: Graph, subject: Node, predicate: URIRef) -> set[str]:
-    return {str(o) for o in _objects(source, subject, predicate) if isinstance(o, Literal)}
+    """The literal values, as XML-safe strings (``vocab.xml_text``)."""
+    return {
+        xml_text(str(o)) for o in _objects(source, subject, predicate) if isinstance(o, Literal)
+    }
 
 
 def _decimal(literal: Node) -> Decimal | None:
@@ -524,6 +589,8 @@ def _join(values: Iterable[str]) -> str:
 
 
 def _shorten(text: str, limit: int) -> str:
+    """``text`` (XML-safe) in at most ``limit`` characters, "…" at the end when cut."""
+    text = xml_text(text)
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 

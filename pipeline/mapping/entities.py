@@ -20,6 +20,7 @@ from pipeline.mapping.identity import (
     normalise_name,
     same_person,
     strip_article,
+    symbol_name,
 )
 
 # Finest class from the words of an organisation or place name, when no gazetteer knows it.
@@ -81,20 +82,26 @@ def _display_name(text: str) -> str:
     return strip_article(text)
 
 
+def _identity(name: str) -> str:
+    """What mentions of one thing share: the normalised name, or for a name of emoji or
+    symbols only (which normalises to nothing) its ``symbol_name``; "" for no name at all."""
+    return normalise_name(name) or symbol_name(name)
+
+
 def resolve_entities(document: Document) -> EntityIndex:
     """Merge mentions of one article into entities (see module docstring)."""
     named = [m for m in document.mentions if m.coarse != EVENT and _is_named(m)]
     # the same surface text gets one coarse type: the majority one in the article
     votes: dict[str, Counter] = defaultdict(Counter)
     for m in named:
-        votes[normalise_name(m.text)][m.coarse] += 2 if m.source == "ruler" else 1
+        votes[_identity(m.text)][m.coarse] += 2 if m.source == "ruler" else 1
     groups: list[list[Mention]] = []
     group_of_key: dict[tuple[str, str], int] = {}
     ordered = sorted(named, key=lambda m: (-len(m.canonical or m.text), m.start))
     for m in ordered:
-        coarse = votes[normalise_name(m.text)].most_common(1)[0][0]
+        coarse = votes[_identity(m.text)].most_common(1)[0][0]
         m = _with_coarse(m, coarse)
-        ident = normalise_name(m.canonical or _display_name(m.text))
+        ident = _identity(m.canonical or _display_name(m.text))
         if not ident:
             continue
         target = group_of_key.get((coarse, ident))

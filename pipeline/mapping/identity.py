@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from pipeline.mapping.vocab import slugify
+from pipeline.mapping.vocab import label_text, slugify
 
 _LEGAL_FORMS = {"spa", "s.p.a.", "s.p.a", "srl", "s.r.l.", "s.r.l", "inc", "inc.", "ltd", "ltd.",
                 "sa", "s.a.", "ag", "gmbh", "plc", "llc", "corp", "corp.", "co.", "scarl"}
@@ -67,10 +67,27 @@ def entity_key(coarse: str, canonical: str) -> str:
     'org/aero-montreal'
     >>> entity_key("Organization", "Aerea S.p.A.") == entity_key("Organization", "Aerea spa")
     True
+
+    A name of symbols or emoji only ("🚀", "!!!"), which normalises to nothing, is keyed by
+    its :func:`symbol_name`, so it still gets a stable key of its own. The slug is bounded
+    (``vocab.slugify``): a 10,000-character name gives a key of under 100 characters.
+
+    >>> entity_key("Person", "🚀")
+    'person/%F0%9F%9A%80'
     """
     prefix = {"Person": "person", "Organization": "org", "Place": "place", "Event": "event"}[coarse]
     name = core_name(canonical) if coarse == "Organization" else normalise_name(canonical)
-    return f"{prefix}/{slugify(name or normalise_name(canonical))}"
+    return f"{prefix}/{slugify(name or normalise_name(canonical) or symbol_name(canonical))}"
+
+
+def symbol_name(name: str) -> str:
+    """The identity of a name that :func:`normalise_name` leaves empty (emoji, symbols,
+    punctuation): NFC, case-folded, without control and bidi characters, whitespace collapsed.
+
+    >>> symbol_name("  🚀 \u202e🛰️ ")
+    '🚀 🛰️'
+    """
+    return " ".join(label_text(unicodedata.normalize("NFC", name)).casefold().split())
 
 
 def acronym_of(name: str) -> str:

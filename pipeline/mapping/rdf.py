@@ -6,12 +6,23 @@ nodes, binary facts asserted and reified as ``rdf:Statement``; every fact carrie
 ``aero:confidence`` and ``prov:wasDerivedFrom`` an ``oa:SpecificResource`` evidence node
 with position and quote selectors. No blank nodes: every IRI is derived from content, so
 the same input gives the same graph.
+
+Whatever the article holds, the output is valid (``vocab``, "Text that goes into IRIs and
+literals"): IRIs come only from the ``vocab`` helpers; names, labels, titles and ids go through
+``vocab.label_text`` (XML characters only, no bidi controls; never truncated), evidence and
+quoted text through ``vocab.xml_text`` with U+FFFD for a non-XML character (verbatim
+otherwise, same length); typed literals are emitted only when their lexical form is valid for
+their datatype (a date "2017-13", a value "NaN", a year "٢٠١٦" or a currency "eu" is left
+out, and the fact with it when it is required); an article URL only when it is a valid
+http(s) IRI.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from rdflib import Dataset, Graph, Literal, URIRef
@@ -49,7 +60,11 @@ from pipeline.mapping.vocab import (
     evidence_iri,
     fact_iri,
     graph_iri,
+    iri_segment,
+    is_valid_iri,
+    label_text,
     role_iri,
+    xml_text,
 )
 
 TOP_TYPES = {PERSON: SDO.Person, ORGANIZATION: ORG.Organization, PLACE: SDO.Place,
@@ -74,18 +89,50 @@ def class_iri(cls: str) -> URIRef | None:
         return None
 
 
+_ISO_DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?", re.ASCII)
+_CURRENCY = re.compile(r"[A-Z]{3}", re.ASCII)
+#: Decimal values outside 10**-MAX_EXPONENT .. 10**MAX_EXPONENT are not amounts.
+MAX_EXPONENT = 30
+
+
+def name_literal(text: str) -> Literal:
+    """A name, label, title or id as a plain literal (``vocab.label_text``)."""
+    return Literal(label_text(text))
+
+
+def text_literal(text: str) -> Literal:
+    """Quoted or evidence text as a plain literal: verbatim, a non-XML character as U+FFFD."""
+    return Literal(xml_text(text, "\ufffd"))
+
+
 def typed_date(value: str) -> Literal | None:
-    """ISO date literal with the datatype its precision needs ("2017-11" -> xsd:gYearMonth)."""
+    """ISO date literal with the datatype its precision needs ("2017-11" -> xsd:gYearMonth);
+    None unless ``value`` is a real date in ASCII digits ("2017-13", "٢٠١٧" are not)."""
     value = value.strip()
-    datatype = {4: XSD.gYear, 7: XSD.gYearMonth, 10: XSD.date}.get(len(value))
-    if datatype is None or not value[:4].isdigit():
+    match = _ISO_DATE.fullmatch(value)
+    if match is None:
         return None
+    year, month, day = match.groups()
+    try:
+        date(int(year), int(month or 1), int(day or 1))
+    except ValueError:
+        return None
+    datatype = XSD.date if day else XSD.gYearMonth if month else XSD.gYear
     return Literal(value, datatype=datatype)
 
 
 def decimal_literal(value: float | str | Decimal) -> Literal:
-    """xsd:decimal in plain notation, whole numbers without decimals (9000000, not 9E+6)."""
-    number = Decimal(str(value))
+    """xsd:decimal in plain notation, whole numbers without decimals (9000000, not 9E+6).
+    Raises ``ValueError`` for what no xsd:decimal is (NaN, infinities, an exponent beyond
+    MAX_EXPONENT, which would spell out a million digits)."""
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        raise ValueError(f"not a decimal: {str(value)[:40]!r}") from None
+    if not number.is_finite() or not -MAX_EXPONENT <= number.adjusted() <= MAX_EXPONENT:
+        if number.is_zero():
+            return Literal("0", datatype=XSD.decimal)
+        raise ValueError(f"not a decimal amount: {str(value)[:40]!r}")
     if number == number.to_integral_value():
         number = number.quantize(Decimal(1))
     return Literal(format(number, "f"), datatype=XSD.decimal)
@@ -103,13 +150,13 @@ class RunInfo:
 
     @property
     def iri(self) -> URIRef:
-        return URIRef(RUN_BASE + self.fingerprint)
+        return URIRef(RUN_BASE + iri_segment(self.fingerprint))
 
 
 def run_fingerprint(aerokg_version: str, model: str, texts: list[tuple[str, str]]) -> str:
-    digest = hashlib.sha256(f"{aerokg_version}\x1f{model}".encode())
+    digest = hashlib.sha256(f"{aerokg_version}\x1f{model}".encode("utf-8", "surrogatepass"))
     for article_id, text in sorted(texts):
-        digest.update(f"\x1e{article_id}\x1f{text}".encode())
+        digest.update(f"\x1e{article_id}\x1f{text}".encode("utf-8", "surrogatepass"))
     return digest.hexdigest()[:16]
 
 
@@ -139,11 +186,17 @@ class ArticleGraphBuilder:
         self.add(position, OA.start, Literal(evidence.start, datatype=XSD.nonNegativeInteger))
         self.add(position, OA.end, Literal(evidence.end, datatype=XSD.nonNegativeInteger))
         self.add(quote, RDF.type, OA.TextQuoteSelector)
-        self.add(quote, OA.exact, Literal(evidence.sentence))
+        self.add(quote, OA.exact, text_literal(evidence.sentence))
         return node
 
     def provenance(self, fact: URIRef, relation: Relation) -> None:
-        self.add(fact, AERO.confidence, decimal_literal(round(relation.confidence, 3)))
+        """Confidence and evidence of a fact. A fact stated more than once in the article (the
+        same statement in two sentences, one event reported twice) keeps every evidence and
+        one aero:confidence (sh:maxCount 1): the highest."""
+        confidence = decimal_literal(round(relation.confidence, 3))
+        stated = [Decimal(str(o)) for o in self.graph.objects(fact, AERO.confidence)]
+        if not stated or Decimal(str(confidence)) > max(stated):
+            self.graph.set((fact, AERO.confidence, confidence))
         self.add(fact, PROV.wasDerivedFrom, self.evidence(relation.evidence))
 
     def entity(self, mention: Mention | object) -> Entity | None:
@@ -168,13 +221,14 @@ class ArticleGraphBuilder:
     def add_article(self) -> None:
         a = self.document.article
         self.add(self.article, RDF.type, SDO.NewsArticle)
-        self.add(self.article, DCTERMS.identifier, Literal(a.id))
-        if a.title:
-            self.add(self.article, SDO.headline, Literal(a.title))
-        date = typed_date(a.date) if a.date else None
-        if date is not None:
-            self.add(self.article, SDO.datePublished, date)
-        if a.url and a.url.startswith(("http://", "https://")) and " " not in a.url:
+        # the id verbatim but for non-XML characters (U+FFFD: never empty)
+        self.add(self.article, DCTERMS.identifier, text_literal(a.id))
+        if a.title and label_text(a.title):
+            self.add(self.article, SDO.headline, name_literal(a.title))
+        published = typed_date(a.date) if a.date else None
+        if published is not None:
+            self.add(self.article, SDO.datePublished, published)
+        if a.url and a.url.startswith(("http://", "https://")) and is_valid_iri(a.url):
             self.add(self.article, SDO.url, URIRef(a.url))
 
     def add_entity(self, entity: Entity) -> None:
@@ -183,9 +237,13 @@ class ArticleGraphBuilder:
         cls = class_iri(entity.cls)
         if cls is not None and cls != TOP_TYPES[entity.coarse]:
             self.add(node, RDF.type, cls)
-        self.add(node, SKOS.prefLabel, Literal(entity.label))
-        self.add(node, RDFS.label, Literal(entity.label))
-        for alias in sorted(entity.aliases):
+        # sh:minLength 1: a label of bidi controls only falls back to the key's slug
+        label = label_text(entity.label)
+        if not label.strip():
+            label = entity.key.partition("/")[2]
+        self.add(node, SKOS.prefLabel, Literal(label))
+        self.add(node, RDFS.label, Literal(label))
+        for alias in sorted({label_text(alias) for alias in entity.aliases} - {label, ""}):
             self.add(node, SKOS.altLabel, Literal(alias))
         sentences = self.document.sentences
         for mention in entity.mentions:
@@ -205,7 +263,9 @@ class ArticleGraphBuilder:
             person = iri("person")
             if resolved["person"].coarse != PERSON:
                 return False
-            role_noun = str(args["role"]).strip().lower()
+            role_noun = label_text(str(args["role"])).strip().lower()
+            if not role_noun:
+                return False
             role = role_iri(role_noun)
             org = iri("organization") if "organization" in resolved else None
             if org == person:
@@ -258,7 +318,7 @@ class ArticleGraphBuilder:
                 return False
             fact = fact_iri(self.article_id, "quotation", speaker, text)
             self.add(fact, RDF.type, SDO.Quotation)
-            self.add(fact, SDO.text, Literal(text))
+            self.add(fact, SDO.text, text_literal(text))
             self.add(fact, SDO.spokenByCharacter, speaker)
             self.provenance(fact, relation)
         else:
@@ -269,11 +329,12 @@ class ArticleGraphBuilder:
         args = relation.args
         try:
             value = Decimal(str(args.get("value", "")))
-        except InvalidOperation:
+            amount_literal = decimal_literal(value)
+        except (InvalidOperation, ValueError):
             return False
-        currency = str(args.get("currency", "")).upper()
+        currency = str(args.get("currency", "")).strip().upper()
         year = str(args.get("year", ""))[:4]
-        if exporter == importer or len(currency) != 3 or not year.isdigit():
+        if exporter == importer or not _CURRENCY.fullmatch(currency) or typed_date(year) is None:
             return False
         fact = fact_iri(self.article_id, "tradeflow", exporter, importer, value, currency, year)
         amount = URIRef(f"{fact}#amount")
@@ -282,11 +343,12 @@ class ArticleGraphBuilder:
         self.add(fact, AERO.importer, importer)
         self.add(fact, AERO.tradeValue, amount)
         self.add(amount, RDF.type, SDO.MonetaryAmount)
-        self.add(amount, SDO.value, decimal_literal(value))
+        self.add(amount, SDO.value, amount_literal)
         self.add(amount, SDO.currency, Literal(currency))
         self.add(fact, AERO.year, Literal(year, datatype=XSD.gYear))
-        if args.get("sector"):
-            self.add(fact, AERO.sector, Literal(str(args["sector"])))
+        sector = label_text(str(args.get("sector") or ""))
+        if sector and not any(self.graph.objects(fact, AERO.sector)):  # sh:maxCount 1
+            self.add(fact, AERO.sector, Literal(sector))
         self.provenance(fact, relation)
         return True
 
@@ -314,11 +376,11 @@ def add_article(dataset: Dataset, document: Document, index: EntityIndex) -> dic
 def add_run(dataset: Dataset, run: RunInfo) -> None:
     """The default graph: the run as a prov:Activity and what each article graph came from."""
     g = dataset.default_graph
-    software = URIRef(f"{SOFTWARE_BASE}aerokg/{run.aerokg_version}")
+    software = URIRef(f"{SOFTWARE_BASE}aerokg/{iri_segment(run.aerokg_version)}")
     g.add((run.iri, RDF.type, PROV.Activity))
     g.add((run.iri, PROV.wasAssociatedWith, software))
-    g.add((run.iri, AERO.modelName, Literal(run.model_name)))
-    g.add((run.iri, AERO.modelVersion, Literal(run.model_version)))
+    g.add((run.iri, AERO.modelName, name_literal(run.model_name)))
+    g.add((run.iri, AERO.modelVersion, name_literal(run.model_version)))
     g.add((software, RDF.type, PROV.SoftwareAgent))
     g.add((software, RDFS.label, Literal("aerokg")))
     g.add((software, SDO.softwareVersion, Literal(run.aerokg_version)))

@@ -10,6 +10,7 @@ in ``ontologies/README.md``; the mapping stage should mint IRIs only through the
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import unicodedata
 from pathlib import Path
@@ -47,8 +48,16 @@ __all__ = [
     "ONTOLOGIES_DIR",
     "ONTOLOGY_PATH",
     "SHAPES_PATH",
+    "MAX_SLUG_CHARS",
+    "MAX_SEGMENT_CHARS",
     "iri_segment",
     "slugify",
+    "short_hash",
+    "is_valid_iri",
+    "xml_text",
+    "label_text",
+    "safe_file_name",
+    "path_inside",
     "entity_iri",
     "role_iri",
     "article_iri",
@@ -176,27 +185,184 @@ PREFIXES = {
 }
 
 
+# ---------------------------------------------------------------------------------------------
+# Text that goes into IRIs and literals (issue 4, "safety of what we emit")
+#
+# Whatever an article holds (quotes, angle brackets, line breaks, control characters, bidi
+# controls, emoji, lone surrogates from a JSON "\\ud800" escape, 10,000-character names):
+#
+# * every IRI minted here is plain ASCII: the unreserved characters ``A-Z a-z 0-9 - . _ ~``,
+#   upper-case ``%XX`` escapes of UTF-8 bytes, and the ``/``, ``#`` of the patterns; so it is a
+#   valid RFC 3987 IRI (no space, no ``<>"{}|\\^```, no control or bidi character) that any
+#   parser (rdflib, pyoxigraph, Turtle, N-Triples, SPARQL) accepts. A path segment is never
+#   ``.`` or ``..`` (which IRI resolution would remove) and is bounded: a slug keeps at most
+#   MAX_SLUG_CHARS characters, an article id MAX_SEGMENT_CHARS, then ``-`` and a short hash of
+#   the whole, so that long names that differ only at their end stay distinct;
+# * every literal is made of XML 1.0 characters only (``xml_text``): the xsd:string value
+#   space is XML's ``Char``, and GraphML/GEXF writers would otherwise write files no XML
+#   parser reads. Names and labels (``label_text``) also lose the bidi embedding, override
+#   and isolate controls (U+202A-202E, U+2066-2069), which make a label display as something
+#   else ("Trojan Source" spoofing) and are never part of a name; the marks U+200E/U+200F and
+#   all RTL letters stay. Text quoted as evidence (``oa:exact``, ``schema:text``) is kept
+#   verbatim except that a non-XML character becomes U+FFFD, so it keeps its length and its
+#   offsets into the article.
+# ---------------------------------------------------------------------------------------------
+
+#: The longest slug (entity keys, role IRIs) before it is cut and given a hash.
+MAX_SLUG_CHARS = 80
+#: The longest percent-encoded article id in an IRI before it is cut and given a hash.
+MAX_SEGMENT_CHARS = 120
+#: Hex digits of the hash appended to a cut (or empty) slug or segment.
+HASH_CHARS = 12
+
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+# dropped from slugs: controls, lone surrogates, non-characters, bidi controls and marks
+_NOT_IN_SLUG = re.compile(
+    "[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+)
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+# RFC 3987 IRI: scheme ":" then no space/control, none of <>"{}|\^` , no bidi formatting
+# character, every "%" starting an escape (section 4.1 and the ABNF of section 2.2)
+_IRI = re.compile(
+    r"[A-Za-z][A-Za-z0-9+.\-]*:"
+    r"(?:[^\x00-\x20<>\"{}|\\^`\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069"
+    r"\ud800-\udfff\ufffe\uffff%]|%[0-9A-Fa-f]{2})*"
+)
+
+
+def xml_text(text: str, replacement: str = "") -> str:
+    r"""``text`` without the characters XML 1.0 forbids (C0 controls other than tab, line feed
+    and carriage return; lone surrogates; U+FFFE, U+FFFF), each replaced by ``replacement``.
+    Everything else (emoji, RTL text, line breaks) is kept.
+
+    >>> xml_text("a\x00b\x1bc\td")
+    'abc\td'
+    >>> xml_text("a\x00b", "\ufffd")
+    'a\ufffdb'
+    """
+    return _NOT_XML.sub(replacement, text)
+
+
+def label_text(text: str) -> str:
+    r"""A name or label fit for a literal: :func:`xml_text` without the bidi embedding,
+    override and isolate controls (U+202A-202E, U+2066-2069).
+
+    >>> label_text("\u202eMario\u202c Rossi\x00")
+    'Mario Rossi'
+    """
+    return _BIDI_CONTROLS.sub("", xml_text(text))
+
+
+def short_hash(text: str) -> str:
+    """The first HASH_CHARS hex digits of the SHA-256 of ``text`` (UTF-8; a lone surrogate is
+    hashed as its code point, never an error)."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:HASH_CHARS]
+
+
+def _bounded(segment: str, limit: int) -> str:
+    """A percent-encoded path segment of at most ``limit`` characters + "-" + hash; never "."
+    or ".." (dot-segments, which IRI resolution removes)."""
+    if len(segment) > limit:
+        cut = segment[:limit]
+        escape = cut.rfind("%", len(cut) - 2)
+        if escape != -1:  # do not split a %XX escape
+            cut = cut[:escape]
+        segment = f"{cut.rstrip('-')}-{short_hash(segment)}"
+    if segment and not segment.strip("."):
+        segment = segment.replace(".", "%2E")
+    return segment
+
+
 def iri_segment(text: str) -> str:
     """``text`` NFC-normalised with every character outside the unreserved ASCII set
-    ``A-Z a-z 0-9 - . _ ~`` percent-encoded (UTF-8, upper-case hex); case is kept.
-    Used for article ids in IRIs."""
-    return quote(unicodedata.normalize("NFC", text), safe="-._~")
+    ``A-Z a-z 0-9 - . _ ~`` percent-encoded (UTF-8, upper-case hex); case is kept. Used for
+    article ids in IRIs. One path segment, whatever ``text`` is: ``/`` is encoded, ``.`` and
+    ``..`` become ``%2E``/``%2E%2E``, and a segment longer than MAX_SEGMENT_CHARS is cut and
+    given a hash of the whole (a lone surrogate is taken as U+FFFD).
+
+    >>> iri_segment("../../etc/passwd")
+    '..%2F..%2Fetc%2Fpasswd'
+    >>> iri_segment("..")
+    '%2E%2E'
+    """
+    text = _LONE_SURROGATE.sub("\ufffd", unicodedata.normalize("NFC", text))
+    return _bounded(quote(text, safe="-._~"), MAX_SEGMENT_CHARS)
 
 
 def slugify(name: str) -> str:
-    """The slug of a name: NFC-normalised, lower-cased, runs of whitespace (and ``/``, ``\\``)
-    to one "-", everything outside unreserved ASCII percent-encoded; "unnamed" if nothing is
-    left. The one slug rule of aerokg (``pipeline.mapping.identity`` uses it for entity keys).
+    r"""The slug of a name: NFC-normalised, lower-cased, runs of whitespace (and ``/``, ``\``)
+    to one "-", control and bidi characters dropped, everything outside unreserved ASCII
+    percent-encoded. The one slug rule of aerokg (``pipeline.mapping.identity`` uses it for
+    entity keys).
+
+    A slug is never empty, never a dot-segment and at most MAX_SLUG_CHARS + 1 + HASH_CHARS
+    characters: a longer one is cut and given a hash of the whole slug; a name with nothing
+    left gives "unnamed-" + the hash of the name.
 
     >>> slugify("Amministratore  Delegato")
     'amministratore-delegato'
     >>> slugify("Suzanne M. Benoît")
     'suzanne-m.-beno%C3%AEt'
+    >>> slugify("🚀")
+    '%F0%9F%9A%80'
+    >>> slugify("\u202e")
+    'unnamed-3b9e50315ad5'
     """
     text = unicodedata.normalize("NFC", name).strip().lower()
     text = re.sub(r"[\s/\\]+", "-", text)
+    text = _NOT_IN_SLUG.sub("", text)
     text = re.sub(r"-{2,}", "-", text).strip("-")
-    return quote(text, safe="-._~") or "unnamed"
+    slug = _bounded(quote(text, safe="-._~"), MAX_SLUG_CHARS)
+    return slug or f"unnamed-{short_hash(unicodedata.normalize('NFC', name))}"
+
+
+def is_valid_iri(text: str) -> bool:
+    """Is ``text`` an absolute IRI by RFC 3987 that every RDF tool accepts: a scheme, no
+    space or control character, none of ``<>"{}|\\^```, no bidi formatting character, every
+    ``%`` starting an escape?
+
+    >>> is_valid_iri("https://example.org/a?b=1#c"), is_valid_iri("https://example.org/a b")
+    (True, False)
+    """
+    return _IRI.fullmatch(text) is not None
+
+
+# Windows device names: not usable as file names there, whatever the extension
+_RESERVED_FILE_NAMES = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)),
+                        *(f"lpt{i}" for i in range(10))}
+
+
+def safe_file_name(text: str) -> str:
+    """A file name (without extension) for an article id or any text: :func:`iri_segment`
+    (ASCII, no ``/`` or ``\\``, never ``.`` or ``..``, bounded), not starting with a dot
+    (hidden) and not a Windows device name; distinct texts give distinct names.
+
+    >>> safe_file_name("../../etc/passwd")
+    '%2E.%2F..%2Fetc%2Fpasswd'
+    """
+    name = iri_segment(text)
+    if name.startswith("."):
+        name = "%2E" + name[1:]
+    if name.split(".", 1)[0].lower() in _RESERVED_FILE_NAMES:
+        name = "_" + name
+    return name or f"unnamed-{short_hash(text)}"
+
+
+def path_inside(out_dir: str | os.PathLike[str], relative: str | os.PathLike[str]) -> Path:
+    """``out_dir / relative`` resolved, after checking that it stays inside ``out_dir``:
+    ``relative`` is not absolute and neither ``..`` nor a symbolic link takes it out.
+    Raises ``ValueError`` otherwise. Build ``relative`` from article data with
+    :func:`safe_file_name`.
+    """
+    root = Path(out_dir).resolve()
+    rel = Path(relative)
+    if rel.is_absolute() or rel.drive or rel.root:
+        raise ValueError(f"not a relative path: {os.fspath(relative)!r}")
+    target = (root / rel).resolve()
+    if target == root or not target.is_relative_to(root):
+        raise ValueError(f"{os.fspath(relative)!r} is not a path inside {root}")
+    return target
 
 
 def entity_iri(key: str) -> URIRef:
@@ -236,7 +402,8 @@ def fact_iri(article_id: str, kind: str, *key: object) -> URIRef:
     """``https://w3id.org/aerokg/fact/{id}/{kind}-{hash}`` for a fact node (membership,
     tradeflow, quotation, statement); hash: the first 16 hex digits of the SHA-256 of the
     key values' strings joined by U+001F, so the same fact gets the same IRI on every run."""
-    digest = hashlib.sha256("\x1f".join(str(k) for k in key).encode("utf-8")).hexdigest()[:16]
+    joined = "\x1f".join(str(k) for k in key)
+    digest = hashlib.sha256(joined.encode("utf-8", "surrogatepass")).hexdigest()[:16]
     return URIRef(f"{FACT_BASE}{iri_segment(article_id)}/{slugify(kind)}-{digest}")
 
 

@@ -3,6 +3,7 @@
     store = load_output("outputs/run1")              # graph.trig (or graph.ttl) + the ontology
     columns, rows = run_query(store, "roles")         # a named query ...
     columns, rows = run_query("outputs/run1", "my.rq")  # ... or the path of any .rq file
+    columns, rows = run_query(store, "roles", params={"person": "Angelo Vallerani"})
     print(format_rows(columns, rows, "csv"), end="")
 
 Engine: pyoxigraph, used for everything here (loading, querying), not rdflib. Reasons:
@@ -21,6 +22,14 @@ The graph is loaded into an in-memory store; nothing is written to disk.
 
 Rows are returned as tuples of plain strings: a literal's lexical form, an IRI as its string,
 a blank node as ``_:id``, an unbound variable as ``""``.
+
+Values from the user never become query text. A query is the text of a shipped ``.rq`` file
+or of the user's own file, passed to ``Store.query`` as it is; ``params`` (``aerokg query
+--param NAME=VALUE``) are handed to pyoxigraph as ``substitutions`` (SEP-0007): the variable
+?NAME is bound to the RDF term VALUE (a plain string literal, or an IRI when written
+``<...>``) before evaluation, so a value such as ``x" } ; DROP ALL ; SELECT * { ?s ?p "`` is
+only ever a string that nothing equals. (The store is in memory and queries cannot update it
+anyway.)
 """
 
 from __future__ import annotations
@@ -29,10 +38,12 @@ import csv
 import io
 import json
 import os
+import re
+from collections.abc import Iterable, Mapping
 from importlib import resources
 from pathlib import Path
 
-from pyoxigraph import NamedNode, QueryBoolean, QuerySolutions, RdfFormat, Store
+from pyoxigraph import Literal, NamedNode, QueryBoolean, QuerySolutions, RdfFormat, Store, Variable
 
 from pipeline.mapping import vocab
 
@@ -43,6 +54,7 @@ __all__ = [
     "QueryError",
     "load_output",
     "named_queries",
+    "parse_params",
     "run_query",
     "format_rows",
 ]
@@ -178,26 +190,91 @@ def _resolve(name_or_path: str | os.PathLike[str]) -> tuple[str, str]:
         raise QueryError(f"{path}: cannot be read: {err}") from None
 
 
+_PARAM_NAME = re.compile(r"\w+")
+
+
+def parse_params(pairs: Iterable[str]) -> dict[str, str]:
+    """``NAME=VALUE`` strings (``aerokg query --param``) as ``{NAME: VALUE}``, checked: NAME is
+    a SPARQL variable name (a leading ``?`` or ``$`` is dropped), VALUE is everything after the
+    first ``=``; a VALUE written ``<...>`` must be an absolute IRI. A later NAME wins.
+
+    >>> parse_params(["person=Angelo Vallerani", "?org=<https://w3id.org/aerokg/id/org/x>"])
+    {'person': 'Angelo Vallerani', 'org': '<https://w3id.org/aerokg/id/org/x>'}
+    """
+    params: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        name = name.strip()
+        if name[:1] in ("?", "$"):
+            name = name[1:]
+        if not sep or not _PARAM_NAME.fullmatch(name):
+            raise QueryError(
+                f"bad --param {pair!r}: expected NAME=VALUE with NAME a SPARQL variable name"
+            )
+        _term(name, value)  # checks the IRI
+        params[name] = value
+    return params
+
+
+def _term(name: str, value: str) -> Literal | NamedNode:
+    """VALUE as an RDF term: ``<iri>`` an IRI, anything else a plain (xsd:string) literal."""
+    try:
+        if len(value) >= 2 and value.startswith("<") and value.endswith(">"):
+            return NamedNode(value[1:-1])
+        return Literal(value)
+    except (ValueError, TypeError, UnicodeError) as err:
+        raise QueryError(f"bad --param {name}: {value[:80]!r} is not a valid IRI ({err})") from None
+
+
+def _substitutions(params: Mapping[str, str] | None) -> dict[Variable, Literal | NamedNode]:
+    bindings: dict[Variable, Literal | NamedNode] = {}
+    for name, value in (params or {}).items():
+        name = name[1:] if name[:1] in ("?", "$") else name
+        if not _PARAM_NAME.fullmatch(name):
+            raise QueryError(f"bad --param name {name!r}: not a SPARQL variable name")
+        try:
+            variable = Variable(name)
+        except ValueError as err:
+            raise QueryError(f"bad --param name {name!r}: {err}") from None
+        bindings[variable] = _term(name, value)
+    return bindings
+
+
 def run_query(
-    out_dir_or_store: str | os.PathLike[str] | Store, name_or_path: str | os.PathLike[str]
+    out_dir_or_store: str | os.PathLike[str] | Store,
+    name_or_path: str | os.PathLike[str],
+    params: Mapping[str, str] | None = None,
 ) -> tuple[list[str], list[tuple[str, ...]]]:
     """Run a named query (``"roles"``) or a ``.rq`` file over an output directory (loaded with
     ``load_output``) or an already loaded store. Returns (column names, rows); each row is a
     tuple of strings in column order (see the module docstring). The query must be a SELECT.
 
+    ``params`` binds variables, never by editing the query text: ``{"person": "Angelo
+    Vallerani"}`` binds ?person to the literal "Angelo Vallerani", ``{"org": "<https://...>"}``
+    binds ?org to an IRI (see :func:`parse_params`). A bound variable must be a column of the
+    query (in its SELECT clause, or ``SELECT *``); its column then holds the value, and only
+    the rows where the query's own value equals it remain.
+
     Raises ``QueryError`` for an unknown name (the message lists the names), a missing file,
-    a SPARQL syntax error (the message names the query or file), a non-SELECT query, or a
-    failure while evaluating.
+    a SPARQL syntax error (the message names the query or file), a non-SELECT query, a bad or
+    unused parameter, or a failure while evaluating.
     """
     text, source = _resolve(name_or_path)
+    substitutions = _substitutions(params)
     store = (
         out_dir_or_store if isinstance(out_dir_or_store, Store) else load_output(out_dir_or_store)
     )
     try:
-        result = store.query(text)
+        result = store.query(text, substitutions=substitutions or None)
     except SyntaxError as err:
         raise QueryError(f"{source}: SPARQL syntax error: {err}") from None
     except (OSError, ValueError, RuntimeError) as err:
+        if substitutions and "projection" in str(err):
+            names = ", ".join(f"?{v.value}" for v in substitutions)
+            raise QueryError(
+                f"{source}: cannot bind {names}: {err} (a --param NAME must be a column of "
+                "the query, i.e. in its SELECT clause)"
+            ) from None
         raise QueryError(f"{source}: query failed: {err}") from None
     if not isinstance(result, QuerySolutions):
         kind = "an ASK" if isinstance(result, QueryBoolean) else "a CONSTRUCT/DESCRIBE"
