@@ -10,9 +10,10 @@ Steps (each seeded; `spacy train` runs with the configs in training/configs/):
 3. ``pretrain`` - optional (``--pretrain``): `spacy pretrain` of the NER tok2vec on raw text
 4. ``ner``      - PER/ORG/LOC NER on KIND + WikiNEuRal silver (from pretrained weights if
                   present)                                             -> training/runs/ner
-5. ``ner-continue`` - fine-tune that NER on gold KIND alone             -> training/runs/ner-continue
-6. ``assemble`` - sentencizer + UD pipeline + NER + aerokg domain layer -> pipeline/nlp/model
-7. ``evaluate`` - ISDT dev (POS, morph, lemma, UAS/LAS), KIND WN_dev (NER), speed;
+5. ``ner-more`` - 5,000 more stage-4 steps from its last checkpoint     -> training/runs/ner-more
+6. ``ner-continue`` - fine-tune that NER on gold KIND alone             -> training/runs/ner-continue
+7. ``assemble`` - sentencizer + UD pipeline + NER + aerokg domain layer -> pipeline/nlp/model
+8. ``evaluate`` - ISDT dev (POS, morph, lemma, UAS/LAS), KIND WN_dev (NER), speed;
                   writes training/metrics.json, which the model card quotes.
 
 Needs ../shared/data beside the repository and about 1.5 hours on 2 CPU cores.
@@ -34,7 +35,7 @@ CORPUS = TRAINING / "corpus"
 RUNS = TRAINING / "runs"
 MODEL = REPO / "pipeline" / "nlp" / "model"
 SHARED = REPO.parent / "shared" / "data"
-STEPS = ["convert", "ud", "pretrain", "ner", "ner-continue", "assemble", "evaluate"]
+STEPS = ["convert", "ud", "pretrain", "ner", "ner-more", "ner-continue", "assemble", "evaluate"]
 MODEL_NAME = "aerokg_news"
 MODEL_VERSION = "0.1.0"
 
@@ -52,7 +53,7 @@ def train(name: str, *overrides: str) -> None:
     out = RUNS / name
     if out.exists():
         shutil.rmtree(out)
-    run(sys.executable, "-m", "spacy", "train", f"training/configs/{name}.cfg", "-o", str(out),
+    run(sys.executable, "training/spacy_train.py", f"training/configs/{name}.cfg", "-o", str(out),
         *overrides)
 
 
@@ -67,6 +68,11 @@ def train_ner() -> None:
     weights = RUNS / "pretrain" / "model-last.bin"
     overrides = ("--paths.init_tok2vec", str(weights)) if weights.exists() else ()
     train("ner", *overrides)
+
+
+def continue_ner() -> None:
+    more = RUNS / "ner-more" / "model-best"
+    train("ner-continue", "--paths.source", str(more if more.exists() else RUNS / "ner" / "model-best"))
 
 
 def assemble() -> None:
@@ -135,7 +141,8 @@ def main() -> None:
         started = time.time()
         print(f"== {step}", flush=True)
         {"convert": convert, "ud": lambda: train("ud"),
-         "pretrain": pretrain, "ner": train_ner, "ner-continue": lambda: train("ner-continue"),
+         "pretrain": pretrain, "ner": train_ner, "ner-more": lambda: train("ner-more"),
+         "ner-continue": continue_ner,
          "assemble": assemble, "evaluate": evaluate}[step]()
         print(f"== {step} done in {time.time() - started:.0f} s", flush=True)
     if "evaluate" in args.steps:
