@@ -85,6 +85,8 @@ def assemble() -> None:
     # rule-based sentence boundaries before the parser: the parser respects them, and on
     # ISDT dev they beat the parser's own (trained partly on tweets): see the model card
     nlp.add_pipe("sentencizer", before="parser")
+    # an opening quote after a full stop starts the next sentence (see pipeline/nlp/sentences.py)
+    nlp.add_pipe("aerokg_sentence_quotes", after="sentencizer")
     ner = RUNS / "ner-continue" / "model-best"
     ner_nlp = spacy.load(ner if ner.exists() else RUNS / "ner" / "model-best")
     # the NER keeps its own copy of its tok2vec, so it can sit beside the UD tok2vec

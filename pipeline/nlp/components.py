@@ -1,3 +1,4 @@
 """NLP stage: registers aerokg's custom spaCy components by importing their modules."""
 
 from pipeline.nlp import quantities  # noqa: F401  (registers "aerokg_quantities")
+from pipeline.nlp import sentences  # noqa: F401  (registers "aerokg_sentence_quotes")
