@@ -133,8 +133,10 @@ def missing_model_message(name_or_path: str) -> str:
     )
 
 
-def load_nlp(name_or_path: str | None = None) -> Language:
+def load_nlp(name_or_path: str | None = None, *, gemm: str | None = None) -> Language:
     """Load the pipeline chosen by :func:`resolve_model`, with aerokg's domain layer.
+
+    ``gemm`` ("openblas" or "blis") overrides ``AEROKG_GEMM`` (benchmarks compare the two).
 
     Raises :class:`ModelNotFoundError` with install instructions when it is missing.
     Cached per location: asking twice for the same model returns the same object.
@@ -146,13 +148,13 @@ def load_nlp(name_or_path: str | None = None) -> Language:
     return _load_from(str(location))
 
 
-def cpu_ops() -> Ops:
+def cpu_ops(gemm: str | None = None) -> Ops:
     """The thinc CPU backend aerokg builds pipelines with (see the module docstring).
 
-    >>> cpu_ops().use_blis                      # doctest: +SKIP
-    False
+    >>> cpu_ops("blis").use_blis, cpu_ops("openblas").use_blis
+    (True, False)
     """
-    choice = os.environ.get(GEMM_ENV_VAR, "openblas").strip().lower()
+    choice = (gemm or os.environ.get(GEMM_ENV_VAR, "openblas")).strip().lower()
     if choice not in ("openblas", "numpy", "blis"):
         raise ConfigError(f"{GEMM_ENV_VAR}={choice!r}: expected 'openblas' or 'blis'")
     return NumpyOps(use_blis=choice == "blis")
