@@ -108,36 +108,84 @@ def evaluate_ner_command(file: Path, model: str | None, as_json: bool) -> None:
 @click.option("--out", "-o", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path("outputs"), show_default=True, help="Output directory.")
 @model_option
-def run(paths: tuple[Path, ...], out_dir: Path, model: str | None) -> None:
+@click.option("--strict", is_flag=True,
+              help="Stop at the first failed or skipped article (exit code 1); the work done "
+                   "so far is kept for the next run, the outputs are not rewritten.")
+@click.option("--prune", is_flag=True,
+              help="Remove from OUT_DIR the articles that are no longer in PATHS (without it "
+                   "they are kept and reported as missing).")
+@click.option("--full", is_flag=True,
+              help="Process every article again, whatever the manifest says.")
+@click.option("--force-language", is_flag=True,
+              help="Keep articles in any language (default: non-Italian ones are skipped).")
+@click.option("--max-bytes", type=click.IntRange(min=1), default=5_000_000, show_default=True,
+              help="Larger input files are not read (reported as failed).")
+@click.pass_context
+def run(ctx: click.Context, paths: tuple[Path, ...], out_dir: Path, model: str | None,
+        strict: bool, prune: bool, full: bool, force_language: bool, max_bytes: int) -> None:
     """Build the knowledge graph of the articles in PATHS (default: corpus/).
 
-    PATHS are files or directories of .txt, .md, .json and .jsonl articles. Writes
-    graph.ttl, graph.trig, graph.graphml, graph.gexf, graph.cyjs and run-report.json
-    into OUT_DIR. Bad articles are reported and skipped; the exit code is 1 only when no
-    article could be processed.
+    PATHS are files or directories of articles (.txt, .md, .html, .json, .jsonl). Writes
+    graph.ttl, graph.trig, graph.graphml, graph.gexf, graph.cyjs and run-report.json into
+    OUT_DIR, and keeps its state in OUT_DIR/.aerokg/ (a graph file per article and a
+    manifest of their content hashes): a re-run processes only new and changed articles
+    (or all of them when the model or aerokg changed) and leaves the outputs untouched
+    when nothing changed. Each article is processed on its own: one that fails is reported
+    (stderr and run-report.json) and the others go on. Files are replaced atomically: an
+    interrupted run leaves the previous outputs intact and the next one resumes. One run
+    at a time per OUT_DIR.
+
+    \b
+    Exit codes:
+      0    every article was processed (or was unchanged)
+      1    some articles failed or were skipped (or --strict stopped the run)
+      2    usage or configuration error (bad option, model not found)
+      3    OUT_DIR is in use by another aerokg run
+      130  interrupted (Ctrl-C, SIGTERM); the next run goes on from there
 
     Example:
 
         aerokg run corpus/ -o outputs/
     """
+    import signal
+
+    from pipeline.lock import OutDirBusy
+    from pipeline.nlp.loader import ConfigError, ModelNotFoundError
+    from pipeline.runner import EXIT_BUSY, EXIT_INTERRUPTED, EXIT_USAGE, terminal_progress
     from pipeline.runner import run as run_pipeline
-    from pipeline.runner import terminal_progress
 
-    result = run_pipeline(paths or (Path("corpus"),), out_dir, model=_checked_model(model),
-                          progress=terminal_progress)
-    for problem in result.report["problems"]:
-        click.echo(f"skipped {problem['path']}: {problem['error']}", err=True)
-    for entry in result.report["articles"]:
-        if entry["status"] != "ok":
-            click.echo(f"failed {entry['article']}: {entry['error']}", err=True)
+    def interrupted(signum, frame):  # SIGTERM ends the run as Ctrl-C does
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, interrupted)
+    except ValueError:  # not the main thread
+        previous = None
+    try:
+        result = run_pipeline(paths or (Path("corpus"),), out_dir, model=model,
+                              progress=terminal_progress, strict=strict, prune=prune,
+                              full=full, force_language=force_language, max_bytes=max_bytes)
+    except (ModelNotFoundError, ConfigError) as err:
+        click.echo(f"Error: {err}", err=True)
+        ctx.exit(EXIT_USAGE)
+    except OutDirBusy as err:
+        click.echo(f"Error: {err}", err=True)
+        ctx.exit(EXIT_BUSY)
+    except KeyboardInterrupt:
+        click.echo(f"interrupted: the outputs in {out_dir} are those of the previous run; "
+                   "the next run goes on from the articles done", err=True)
+        ctx.exit(EXIT_INTERRUPTED)
+    except OSError as err:
+        raise click.ClickException(f"cannot write {out_dir}: {err}") from None
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+    for line in result.problem_lines():
+        click.echo(line, err=True)
+    for warning in result.report["warnings"]:
+        click.echo(f"warning: {warning}", err=True)
     click.echo(result.summary)
-    if result.report["totals"]["articles_ok"] == 0:
-        raise click.ClickException("no article could be processed")
-
-
-def _checked_model(model: str | None) -> str | None:
-    _load(model)  # fail early, with the install hint, before reading anything
-    return model
+    ctx.exit(result.exit_code)
 
 
 @cli.command()

@@ -1,23 +1,92 @@
-"""The batch run behind `aerokg run`: corpus -> NLP stage -> mapping stage -> export stage.
+"""The batch run behind `aerokg run`: corpus -> NLP stage -> mapping stage -> export stage,
+one article at a time, incremental and safe to interrupt.
 
-I/O happens only at the two ends (reading articles, writing OUT_DIR). One bad article is
-reported in the run report and never stops the batch; the output files are written
-atomically at the end, so an interrupted run leaves the previous outputs as they were.
+``OUT_DIR`` holds the outputs (``graph.ttl``, ``graph.trig``, ``graph.graphml``, ``graph.gexf``,
+``graph.cyjs``, ``run-report.json``) and the run state in ``OUT_DIR/.aerokg/``:
+
+* ``graphs/*.nq`` - one N-Quads file per article, its named graph (:mod:`pipeline.article_graphs`);
+* ``manifest.json`` - per article the content hash and stamp its graph file was made from
+  (:mod:`pipeline.manifest`), and the hashes of the outputs last written;
+* ``lock`` - held for the whole run (:mod:`pipeline.lock`): one run per OUT_DIR at a time.
+
+A run:
+
+1. takes the lock, loads the manifest, finds the model's stamp without loading the model;
+2. streams the articles (:func:`pipeline.corpus.iter_corpus`). An article whose content hash
+   and stamp match the manifest, and whose graph file exists, is *unchanged*: reused as it is.
+   The others are queued; the spaCy pipeline is loaded only when the first one is, and parses
+   them in small batches;
+3. maps each parsed article on its own, writes its graph file (atomically), then its manifest
+   entry. An article that fails anywhere (parse, mapping, write) is recorded with its file,
+   reason and exception class, its stale graph file is removed, and the batch goes on
+   (``strict=True``: the run stops there, nothing else is written);
+4. articles in the manifest but not in the inputs are kept (reported *missing*) or, with
+   ``prune=True``, deleted;
+5. rebuilds the outputs from the graph files and the run's metadata graph, unless they already
+   are exactly that (same inputs, same stamp, files unchanged since written: then they are not
+   touched, byte for byte), and writes ``run-report.json`` last.
+
+Every file is replaced atomically and the graph file of an article is written before its
+manifest entry (which is marked *pending* before the graph file is replaced): a run killed at
+any point leaves the previous outputs intact, and the next run redoes only the unfinished
+articles.
 """
 
 from __future__ import annotations
 
+import inspect
+import json
+import os
+import re
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pipeline
-from pipeline.corpus import read_corpus
-from pipeline.mapping.entities import resolve_entities
-from pipeline.mapping.rdf import RunInfo, add_article, add_run, new_dataset, run_fingerprint
-from pipeline.mapping.vocab import graph_iri
+from pipeline import article_graphs
+from pipeline.lock import OutDirBusy, OutDirLock
+from pipeline.manifest import (
+    ModelFacts,
+    content_hash,
+    file_sha256,
+    load_manifest,
+    model_stamp,
+    save_manifest,
+)
+
+__all__ = [
+    "EXIT_BUSY",
+    "EXIT_INCOMPLETE",
+    "EXIT_INTERRUPTED",
+    "EXIT_OK",
+    "EXIT_USAGE",
+    "OutDirBusy",
+    "RunResult",
+    "run",
+    "terminal_progress",
+]
+
+#: Exit codes of `aerokg run`.
+EXIT_OK = 0  # every article processed (or unchanged)
+EXIT_INCOMPLETE = 1  # some article failed or was skipped, or --strict stopped the run
+EXIT_USAGE = 2  # bad option or configuration (click's usage errors, model not found)
+EXIT_BUSY = 3  # OUT_DIR is in use by another run
+EXIT_INTERRUPTED = 130  # Ctrl-C / SIGTERM: the next run goes on from there
+
+STATE_DIR = ".aerokg"
+GRAPHS_DIR = "graphs"
+MANIFEST_FILE = "manifest.json"
+LOCK_FILE = "lock"
+REPORT_FILE = "run-report.json"
+BATCH_SIZE = 8  # articles parsed per nlp.pipe call
+MANIFEST_FLUSH_SECONDS = 2.0  # the manifest is written at most this often while processing
+
+#: progress() is entered once per run and yields advance(label), called once per article.
+ProgressFactory = Callable[[], AbstractContextManager[Callable[[str], None]]]
 
 
 @dataclass
@@ -27,111 +96,620 @@ class RunResult:
     outputs: dict[str, Path] = field(default_factory=dict)
 
     @property
+    def exit_code(self) -> int:
+        return self.report["exit_code"]
+
+    @property
+    def stopped(self) -> bool:
+        """True when --strict stopped the run before the end (outputs not rewritten)."""
+        return bool(self.report.get("stopped"))
+
+    def problem_lines(self) -> list[str]:
+        """One line per failed or skipped article or input file: what, which file, why."""
+        lines = []
+        for p in self.report["problems"]:
+            lines.append(f"{p['status']} {p['file']}: {p['reason']} ({p['error_class']})")
+        for a in self.report["articles"]:
+            if a["status"] == "failed":
+                lines.append(f"failed {a['file']} (article {a['article']}): {a['reason']} "
+                             f"({a['error_class']})")
+        for m in self.report["missing"]:
+            if m["kept"]:
+                lines.append(f"missing {m['file']} (article {m['article']}): not in the inputs "
+                             "any more, its graph is kept; use --prune to remove it")
+        return lines
+
+    @property
     def summary(self) -> str:
         r = self.report
-        totals = r["totals"]
+        t = r["totals"]
+        if r.get("stopped"):
+            s = r["stopped"]
+            return (f"stopped (--strict) at {s['status']} {s['file']}: {s['reason']} "
+                    f"({t['processed']} processed, {t['unchanged']} unchanged before it; "
+                    f"outputs in {self.out_dir} not rewritten)")
         return (
-            f"{totals['articles_ok']} articles -> {totals['entities']} entities, "
-            f"{totals['relations']} relations, {totals['triples']} triples in {self.out_dir} "
-            f"({totals['articles_failed']} failed, {len(r['problems'])} input problems, "
+            f"{t['articles_ok']} articles ({t['processed']} processed, {t['unchanged']} "
+            f"unchanged) -> {t['entities']} entities, {t['relations']} relations, "
+            f"{t['triples']} triples in {self.out_dir} ({t['articles_failed']} failed, "
+            f"{t['input_failed']} input files failed, {t['input_skipped']} skipped, "
+            f"{t['missing']} missing, {t['pruned']} pruned; outputs "
+            f"{'rewritten' if r['outputs']['rewritten'] else 'unchanged'}; "
             f"{r['seconds']['total']:.1f} s)"
         )
+
+
+class _StopRun(Exception):
+    """--strict: the first failed or skipped article."""
+
+    def __init__(self, entry: dict) -> None:
+        super().__init__(entry["reason"])
+        self.entry = entry
 
 
 def run(
     paths: Iterable[str | Path],
     out_dir: str | Path,
     model: str | None = None,
-    progress: Callable[[int], Callable[[], None]] | None = None,
+    progress: ProgressFactory | None = None,
+    *,
+    strict: bool = False,
+    prune: bool = False,
+    full: bool = False,
+    force_language: bool = False,
+    max_bytes: int | None = None,
+    batch_size: int = BATCH_SIZE,
 ) -> RunResult:
-    """Build the knowledge graph of the articles under ``paths`` into ``out_dir``.
+    """Build (or bring up to date) the knowledge graph of the articles under ``paths`` in
+    ``out_dir``; see the module doc.
 
-    ``progress`` wraps the article loop (e.g. a rich progress bar); it receives the number of
-    articles and returns a callable advancing it by one.
+    ``full`` ignores the manifest (every article is processed again); ``prune`` removes the
+    articles no longer in the inputs; ``strict`` stops at the first failed or skipped article
+    (the state stays consistent, the outputs are not rewritten). ``progress`` is a context
+    manager factory yielding a callable called once per article (:func:`terminal_progress`).
+
+    Raises ``ModelNotFoundError``/``ConfigError`` (bad model setting, before anything is
+    written), :class:`OutDirBusy` (another run holds ``out_dir``), and lets
+    ``KeyboardInterrupt`` through after saving the manifest of the articles done.
     """
-    from pipeline.export.writer import export_all
-    from pipeline.nlp.analyse import analyse, to_document
-    from pipeline.nlp.loader import describe, load_nlp
-
     started = time.perf_counter()
+    facts = model_stamp(model)
     out_dir = Path(out_dir)
-    corpus = read_corpus(paths)
-    read_seconds = time.perf_counter() - started
+    state = out_dir / STATE_DIR
+    with OutDirLock(state / LOCK_FILE, out_dir):
+        job = _Run(
+            paths=[Path(p) for p in paths], out_dir=out_dir, facts=facts, strict=strict,
+            prune=prune, full=full, force_language=force_language, max_bytes=max_bytes,
+            batch_size=max(1, batch_size), progress=progress, started=started,
+        )
+        return job.execute()
 
-    nlp = load_nlp(model)
-    facts = describe(nlp)
-    loaded = time.perf_counter()
 
-    dataset = new_dataset()
-    articles_report = []
-    advance = progress(len(corpus.articles)) if progress else (lambda: None)
-    for article, doc in analyse(nlp, corpus.articles):
-        entry = {"article": article.id, "path": article.path}
+@dataclass
+class _Run:
+    paths: list[Path]
+    out_dir: Path
+    facts: ModelFacts
+    strict: bool
+    prune: bool
+    full: bool
+    force_language: bool
+    max_bytes: int | None
+    batch_size: int
+    progress: ProgressFactory | None
+    started: float
+
+    def __post_init__(self) -> None:
+        self.state_dir = self.out_dir / STATE_DIR
+        self.graphs_dir = self.state_dir / GRAPHS_DIR
+        self.manifest_path = self.state_dir / MANIFEST_FILE
+        self.stamp = self.facts.stamp
+        self.warnings: list[str] = []
+        self.articles: dict[str, dict] = {}  # report entries of the articles read, by id
+        self.problems: list[dict] = []
+        self.missing: list[dict] = []
+        self.pruned: list[dict] = []
+        self.queue: list[tuple[Any, str]] = []  # (article, why it is processed)
+        self.nlp: Any = None
+        self.seconds = {"load_model": 0.0, "nlp": 0.0, "mapping": 0.0}
+        self.dirty = False
+        self.last_flush = time.monotonic()
+        self.advance: Callable[[str], None] = lambda label: None
+
+    # -- the run ---------------------------------------------------------------------------
+    def execute(self) -> RunResult:
+        self.graphs_dir.mkdir(parents=True, exist_ok=True)
+        _remove_temporary_files(self.out_dir, self.state_dir, self.graphs_dir)
+        self.manifest, warning = load_manifest(self.manifest_path)
+        if warning:
+            self.warnings.append(warning)
+        manifest_state = ("ignored (--full)" if self.full else
+                          "unreadable" if warning and not self.manifest.articles else
+                          "loaded" if self.manifest_path.exists() else "new")
+        stopped: dict | None = None
+        progress = self.progress() if self.progress else _no_progress()
         try:
-            document = to_document(article, doc)
-            index = resolve_entities(document)
-            counts = add_article(dataset, document, index)
-            entry |= {"status": "ok", **counts}
-            if document.warnings:
-                entry["warnings"] = document.warnings
-        except Exception as err:  # noqa: BLE001  (one bad article never kills the batch)
-            dataset.remove_graph(graph_iri(article.id))
-            entry |= {"status": "failed", "error": f"{type(err).__name__}: {err}"}
-        articles_report.append(entry)
-        advance()
-    mapped = time.perf_counter()
+            with progress as advance:
+                self.advance = advance
+                for item in _read_corpus(self.paths, self.max_bytes, self.force_language):
+                    if _is_problem(item):
+                        self.add_problem(item)
+                    else:
+                        self.add_article(item)
+                self.process_queue()
+        except _StopRun as stop:
+            stopped = stop.entry
+        finally:
+            self.flush(force=True)
+        read_done = time.perf_counter()
+        outputs: dict[str, Path] = {}
+        export_info: dict[str, Any] = {"rewritten": False}
+        if stopped is None:
+            self.handle_missing()
+            self.flush(force=True)
+            outputs, export_info = self.export()
+            self.collect_garbage()
+        report = self.report(stopped, manifest_state, export_info, read_done)
+        if stopped is None:
+            # Last: a report in OUT_DIR always describes the graph files next to it.
+            from pipeline.export.report import write_run_report
 
-    ok_ids = tuple(sorted(e["article"] for e in articles_report if e["status"] == "ok"))
-    texts = [(a.id, a.text) for a in corpus.articles if a.id in set(ok_ids)]
-    run_info = RunInfo(
-        aerokg_version=pipeline.__version__,
-        model_name=facts["model_name"],
-        model_version=facts["model_version"],
-        article_ids=ok_ids,
-        fingerprint=run_fingerprint(pipeline.__version__,
-                                    f"{facts['model_name']} {facts['model_version']}", texts),
-    )
-    add_run(dataset, run_info)
-    ok = [e for e in articles_report if e["status"] == "ok"]
-    report = {
-        "aerokg_version": pipeline.__version__,
-        "model": {k: facts[k] for k in ("model_name", "model_version", "model_path")},
-        "run": str(run_info.iri),
-        "inputs": [str(p) for p in paths],
-        "articles": sorted(articles_report, key=lambda e: e["article"]),
-        "problems": [{"path": p.path, "error": p.message} for p in corpus.problems],
-        "totals": {
-            "articles_ok": len(ok),
-            "articles_failed": len(articles_report) - len(ok),
-            "entities": sum(e["entities"] for e in ok),
-            "relations": sum(e["relations"] for e in ok),
-            "triples": len(dataset),
-        },
-    }
-    result = RunResult(out_dir=out_dir, report=report)
-    report["seconds"] = {
-        "read": round(read_seconds, 3),
-        "load_model": round(loaded - started - read_seconds, 3),
-        "nlp_and_mapping": round(mapped - loaded, 3),
-    }
-    report["seconds"]["total"] = round(time.perf_counter() - started, 3)  # before export
-    result.outputs = export_all(dataset, out_dir, report)
-    return result
+            outputs["report"] = self.out_dir / REPORT_FILE
+            write_run_report(outputs["report"], report)
+        return RunResult(out_dir=self.out_dir, report=report, outputs=outputs)
+
+    # -- input -------------------------------------------------------------------------------
+    def add_problem(self, problem: Any) -> None:
+        entry = {
+            "file": str(problem.path),
+            "status": getattr(problem, "status", "failed"),
+            "reason": problem.message,
+            "error_class": getattr(problem, "error_class", "CorpusError"),
+        }
+        self.problems.append(entry)
+        self.advance(Path(entry["file"]).name)
+        if self.strict:
+            raise _StopRun(entry)
+
+    def add_article(self, article: Any) -> None:
+        if article.id in self.articles:  # iter_corpus reports these itself; a safety net
+            return self.add_problem(_DuplicateProblem(article, self.articles[article.id]))
+        digest = content_hash(article)
+        self.articles[article.id] = {"article": article.id, "file": str(article.path),
+                                     "sha256": digest}
+        entry = self.manifest.articles.get(article.id)
+        why = self.needs_processing(article, digest, entry)
+        if why is None:
+            assert entry is not None
+            self.articles[article.id] |= {"status": "unchanged", **entry["counts"]}
+            if entry.get("warnings"):
+                self.articles[article.id]["warnings"] = entry["warnings"]
+            if entry["path"] != str(article.path):  # moved or renamed: same graph
+                entry["path"] = str(article.path)
+                self.dirty = True
+            self.advance(article.id)
+            return
+        self.articles[article.id]["status"] = "pending"  # until processed (or the run stops)
+        self.queue.append((article, why))
+        if len(self.queue) >= self.batch_size:
+            self.process_queue()
+
+    def needs_processing(self, article: Any, digest: str, entry: dict | None) -> str | None:
+        """Why ``article`` must be processed, or None when its graph file can be reused."""
+        if self.full:
+            return "--full"
+        if entry is None:
+            return "new"
+        if entry["status"] != "ok":
+            return {"pending": "interrupted in a previous run",
+                    "failed": "failed in an earlier run"}.get(entry["status"], entry["status"])
+        if entry["sha256"] != digest:
+            return "changed"
+        if entry["stamp"] != self.stamp:
+            changed = sorted(k for k in self.stamp if entry["stamp"].get(k) != self.stamp[k])
+            return "stamp changed: " + ", ".join(changed)
+        if not (self.graphs_dir / article_graphs.graph_file_name(article.id)).is_file():
+            return "graph file missing"
+        return None
+
+    # -- NLP and mapping -----------------------------------------------------------------------
+    def process_queue(self) -> None:
+        if not self.queue:
+            return
+        batch, self.queue = self.queue, []
+        # An entry about to get a new graph file stops vouching for the old one first, so a
+        # crash while it is replaced never leaves a graph file that the manifest trusts wrongly.
+        pending = False
+        for article, _ in batch:
+            entry = self.manifest.articles.get(article.id)
+            if entry is not None and entry["status"] == "ok":
+                entry["status"] = "pending"
+                pending = True
+        if pending:
+            self.dirty = True
+            self.flush(force=True)
+        nlp = self.load_model()
+        for article, why, doc, error in self.parse(nlp, batch):
+            stage = "nlp"
+            if error is None:
+                stage = "mapping"
+                try:
+                    mapped_at = time.perf_counter()
+                    dataset, counts, warnings = _map_article(article, doc)
+                    stage = "write"
+                    name, graph_sha = article_graphs.write_graph_file(
+                        self.graphs_dir, article.id, dataset)
+                    self.seconds["mapping"] += time.perf_counter() - mapped_at
+                except Exception as err:  # noqa: BLE001  (one bad article never kills the batch)
+                    error = err
+            if error is not None:
+                self.fail(article, error, stage)
+            else:
+                self.done(article, why, name, graph_sha, counts, warnings)
+            self.flush()
+
+    def load_model(self) -> Any:
+        if self.nlp is None:
+            from pipeline.nlp import loader
+
+            loading = time.perf_counter()
+            self.nlp = loader.load_nlp(self.facts.model_path)
+            self.seconds["load_model"] += time.perf_counter() - loading
+        return self.nlp
+
+    def parse(self, nlp: Any, batch: list[tuple[Any, str]]) -> Iterator[tuple]:
+        """(article, why, doc, None) or (article, why, None, error), in order. A batch that
+        fails is parsed again one article at a time, to find the one that fails."""
+        parsing = time.perf_counter()
+        try:
+            docs = list(nlp.pipe([a.text for a, _ in batch], batch_size=len(batch)))
+        except Exception:  # noqa: BLE001
+            docs = None
+        self.seconds["nlp"] += time.perf_counter() - parsing
+        for i, (article, why) in enumerate(batch):
+            if docs is not None:
+                yield article, why, docs[i], None
+                continue
+            parsing = time.perf_counter()
+            try:
+                doc, error = nlp(article.text), None
+            except Exception as err:  # noqa: BLE001
+                doc, error = None, err
+            self.seconds["nlp"] += time.perf_counter() - parsing
+            yield article, why, doc, error
+
+    def done(self, article: Any, why: str, name: str, graph_sha: str, counts: dict,
+             warnings: list[str]) -> None:
+        entry = {
+            "id": article.id,
+            "path": str(article.path),
+            "sha256": self.articles[article.id]["sha256"],
+            "stamp": dict(self.stamp),
+            "status": "ok",
+            "graph": name,
+            "graph_sha256": graph_sha,
+            "counts": counts,
+        }
+        if warnings:
+            entry["warnings"] = list(warnings)
+        self.manifest.articles[article.id] = entry
+        self.dirty = True
+        self.articles[article.id] |= {"status": "processed", "processed_because": why, **counts}
+        if warnings:
+            self.articles[article.id]["warnings"] = list(warnings)
+        self.advance(article.id)
+
+    def fail(self, article: Any, error: BaseException, stage: str) -> None:
+        article_graphs.remove_graph_file(self.graphs_dir,
+                                         article_graphs.graph_file_name(article.id))
+        self.manifest.articles[article.id] = {
+            "id": article.id,
+            "path": str(article.path),
+            "sha256": self.articles[article.id]["sha256"],
+            "stamp": dict(self.stamp),
+            "status": "failed",
+            "graph": article_graphs.graph_file_name(article.id),
+            "counts": {},
+            "error": {"stage": stage, "error_class": type(error).__name__,
+                      "reason": _reason(error)},
+        }
+        self.dirty = True
+        entry = self.articles[article.id]
+        entry |= {"status": "failed", "stage": stage, "reason": _reason(error),
+                  "error_class": type(error).__name__}
+        self.advance(article.id)
+        if self.strict:
+            self.flush(force=True)
+            raise _StopRun(entry)
+
+    def flush(self, force: bool = False) -> None:
+        """Save the manifest when it changed, at most every few seconds unless ``force``."""
+        if not self.dirty:
+            return
+        if not force and time.monotonic() - self.last_flush < MANIFEST_FLUSH_SECONDS:
+            return
+        save_manifest(self.manifest_path, self.manifest)
+        self.dirty = False
+        self.last_flush = time.monotonic()
+
+    # -- articles no longer in the inputs ----------------------------------------------------
+    def handle_missing(self) -> None:
+        for article_id in sorted(set(self.manifest.articles) - set(self.articles)):
+            entry = self.manifest.articles[article_id]
+            name = article_graphs.graph_file_name(article_id)
+            usable = entry["status"] == "ok" and (self.graphs_dir / name).is_file()
+            info = {"article": article_id, "file": entry["path"]}
+            if self.prune or not usable:
+                article_graphs.remove_graph_file(self.graphs_dir, name)
+                del self.manifest.articles[article_id]
+                self.dirty = True
+                if self.prune:
+                    self.pruned.append(info)
+                else:  # nothing left to keep (failed, interrupted, or the graph file lost)
+                    self.missing.append(info | {"kept": False})
+            else:
+                self.missing.append(info | {"kept": True})
+
+    # -- outputs -------------------------------------------------------------------------------
+    def included(self) -> list[str]:
+        return sorted(
+            article_id for article_id, entry in self.manifest.articles.items()
+            if entry["status"] == "ok"
+            and (self.graphs_dir / article_graphs.graph_file_name(article_id)).is_file()
+        )
+
+    def export(self) -> tuple[dict[str, Path], dict[str, Any]]:
+        """Rebuild the outputs from the graph files, unless they are already exactly that."""
+        from pipeline.export.writer import GRAPH_FILES
+
+        exporting = time.perf_counter()
+        included = self.included()
+        fingerprint = self.fingerprint(included)
+        key = _digest([fingerprint, json.dumps(self.stamp, sort_keys=True)] + [
+            f"{i}\x1f{self.manifest.articles[i].get('graph_sha256', '')}" for i in included])
+        paths = {name: self.out_dir / file_name for name, file_name in GRAPH_FILES.items()}
+        last = self.manifest.outputs
+        if (last.get("key") == key and isinstance(last.get("files"), dict)
+                and all(last["files"].get(p.name) == file_sha256(p) for p in paths.values())):
+            self.seconds["export"] = time.perf_counter() - exporting
+            return paths, {"rewritten": False, "run": last.get("run"),
+                           "export": last.get("export", {})}
+
+        from pipeline.export.writer import export_graphs
+        from pipeline.mapping.rdf import RunInfo, add_run, new_dataset
+
+        dataset = new_dataset()
+        for article_id in list(included):
+            try:
+                article_graphs.read_graph_file(
+                    self.graphs_dir / article_graphs.graph_file_name(article_id), dataset)
+            except Exception as err:  # noqa: BLE001  (a damaged graph file: redo the article)
+                self.unreadable_graph(article_id, err)
+                included.remove(article_id)
+                key = ""  # these outputs lack an article: never reuse them as they are
+        if not key:
+            fingerprint = self.fingerprint(included)
+        run_info = RunInfo(
+            aerokg_version=self.stamp["aerokg_version"],
+            model_name=self.stamp["model_name"],
+            model_version=self.stamp["model_version"],
+            article_ids=tuple(included),
+            fingerprint=fingerprint,
+        )
+        add_run(dataset, run_info)
+        paths, export = export_graphs(dataset, self.out_dir)
+        self.manifest.outputs = {
+            "key": key,
+            "run": str(run_info.iri),
+            "articles": len(included),
+            "files": {p.name: file_sha256(p) for p in paths.values()},
+            "export": export,
+        }
+        self.dirty = True
+        self.flush(force=True)
+        self.seconds["export"] = time.perf_counter() - exporting
+        return paths, {"rewritten": True, "run": str(run_info.iri), "export": export}
+
+    def fingerprint(self, included: list[str]) -> str:
+        """The run id: a hash of what the graph is made from (aerokg version, model name and
+        version, article ids and content hashes); the same inputs give the same run IRI
+        whichever runs processed them. Not the digest of the model's meta.json, so a model
+        retrained under the same version keeps the run IRIs (its articles are still redone)."""
+
+        def made_with(stamp: dict) -> str:
+            return (f"{stamp.get('aerokg_version')}\x1f{stamp.get('model_name')} "
+                    f"{stamp.get('model_version')}")
+
+        items = [f"{i}\x1f{self.manifest.articles[i]['sha256']}\x1f"
+                 f"{made_with(self.manifest.articles[i]['stamp'])}" for i in included]
+        return _digest([made_with(self.stamp), *items])[:16]
+
+    def unreadable_graph(self, article_id: str, error: BaseException) -> None:
+        entry = self.manifest.articles[article_id]
+        entry["status"] = "failed"
+        entry["error"] = {"stage": "export", "error_class": type(error).__name__,
+                          "reason": _reason(error)}
+        self.dirty = True
+        article_graphs.remove_graph_file(self.graphs_dir,
+                                         article_graphs.graph_file_name(article_id))
+        report_entry = self.articles.setdefault(
+            article_id, {"article": article_id, "file": entry["path"], "sha256": entry["sha256"]})
+        for key in ("entities", "relations", "relations_dropped", "triples"):
+            report_entry.pop(key, None)
+        report_entry |= {"status": "failed", "stage": "export",
+                         "reason": f"graph file unreadable, processed again next run: "
+                                   f"{_reason(error)}",
+                         "error_class": type(error).__name__}
+
+    def collect_garbage(self) -> None:
+        """Graph files no manifest entry names (left by a killed run) are deleted."""
+        wanted = {article_graphs.graph_file_name(i) for i in self.manifest.articles}
+        for name in article_graphs.graph_files(self.graphs_dir) - wanted:
+            article_graphs.remove_graph_file(self.graphs_dir, name)
+
+    # -- the report ------------------------------------------------------------------------------
+    def report(self, stopped: dict | None, manifest_state: str, export_info: dict,
+               read_done: float) -> dict:
+        articles = [self.articles[i] for i in sorted(self.articles)]
+        statuses = [a.get("status") for a in articles]
+        in_graph = [] if stopped else self.included()
+        counted = [self.manifest.articles[i]["counts"] for i in in_graph]
+        problems = sorted(self.problems, key=lambda p: (p["file"], p["reason"]))
+        failed = statuses.count("failed")
+        input_failed = sum(p["status"] != "skipped" for p in problems)
+        input_skipped = len(problems) - input_failed
+        export = export_info.get("export", {})
+        exit_code = EXIT_INCOMPLETE if (stopped or failed or problems) else EXIT_OK
+        report = {
+            "aerokg_version": pipeline.__version__,
+            "model": {"model_name": self.facts.model_name,
+                      "model_version": self.facts.model_version,
+                      "model_path": self.facts.model_path,
+                      "loaded": self.nlp is not None},
+            "stamp": self.stamp,
+            "run": export_info.get("run"),
+            "inputs": [str(p) for p in self.paths],
+            "options": {"strict": self.strict, "prune": self.prune, "full": self.full,
+                        "force_language": self.force_language, "max_bytes": self.max_bytes},
+            "manifest": manifest_state,
+            "warnings": self.warnings,
+            "articles": articles,
+            "problems": problems,
+            "missing": self.missing,
+            "pruned": self.pruned,
+            "outputs": {"rewritten": export_info["rewritten"],
+                        "articles_in_graph": len(in_graph)},
+            "export": export,
+            "totals": {
+                "articles": len(articles),
+                "articles_ok": statuses.count("processed") + statuses.count("unchanged"),
+                "processed": statuses.count("processed"),
+                "unchanged": statuses.count("unchanged"),
+                "articles_failed": failed,
+                "input_failed": input_failed,
+                "input_skipped": input_skipped,
+                "missing": sum(m["kept"] for m in self.missing),
+                "pruned": len(self.pruned),
+                "articles_in_graph": len(in_graph),
+                "entities": sum(c.get("entities", 0) for c in counted),
+                "relations": sum(c.get("relations", 0) for c in counted),
+                "triples": export.get("triples", 0),
+            },
+            "exit_code": exit_code,
+        }
+        if stopped:
+            report["stopped"] = stopped
+        now = time.perf_counter()
+        seconds = {k: round(v, 3) for k, v in self.seconds.items()}
+        seconds["read_and_process"] = round(read_done - self.started, 3)
+        seconds["total"] = round(now - self.started, 3)
+        report["seconds"] = seconds
+        return report
 
 
-def terminal_progress(total: int) -> Callable[[], None]:
-    """A rich progress bar on stderr when it is a terminal; silent otherwise."""
-    if not sys.stderr.isatty() or total == 0:
-        return lambda: None
-    from rich.progress import Progress
+# -- helpers -------------------------------------------------------------------------------------
+def _map_article(article: Any, doc: Any) -> tuple[Any, dict, list[str]]:
+    """Mapping stage for one parsed article: its own dataset, the counts and the warnings."""
+    from pipeline.mapping.entities import resolve_entities
+    from pipeline.mapping.rdf import add_article, new_dataset
+    from pipeline.nlp.analyse import to_document
 
-    bar = Progress(transient=True)
-    task = bar.add_task("articles", total=total)
-    bar.start()
+    document = to_document(article, doc)
+    index = resolve_entities(document)
+    dataset = new_dataset()
+    counts = add_article(dataset, document, index)
+    return dataset, counts, list(document.warnings)
 
-    def advance() -> None:
-        bar.advance(task)
-        if bar.tasks[0].finished:
-            bar.stop()
 
-    return advance
+def _read_corpus(paths: list[Path], max_bytes: int | None,
+                 force_language: bool) -> Iterator[Any]:
+    """Articles and Problems, one file at a time when the corpus reader can stream."""
+    from pipeline import corpus
+
+    reader = getattr(corpus, "iter_corpus", None) or corpus.read_corpus
+    accepted = inspect.signature(reader).parameters
+    kwargs: dict[str, Any] = {}
+    if max_bytes is not None and "max_bytes" in accepted:
+        kwargs["max_bytes"] = max_bytes
+    if force_language and "force_language" in accepted:
+        kwargs["force_language"] = True
+    result = reader(paths, **kwargs)
+    if hasattr(result, "articles"):  # read_corpus: everything at once
+        yield from result.problems
+        yield from result.articles
+    else:
+        yield from result
+
+
+def _is_problem(item: Any) -> bool:
+    return not hasattr(item, "text")
+
+
+@dataclass(frozen=True)
+class _DuplicateProblem:
+    path: str
+    message: str
+    status: str = "failed"
+    error_class: str = "DuplicateArticleId"
+
+    def __init__(self, article: Any, first: dict) -> None:
+        object.__setattr__(self, "path", str(article.path))
+        object.__setattr__(self, "message", f"duplicate article id {article.id!r}: "
+                                            f"{first['file']} has it too and is kept")
+
+
+def _reason(error: BaseException) -> str:
+    text = str(error).strip() or repr(error)
+    return text if len(text) <= 500 else text[:497] + "..."
+
+
+def _digest(parts: list[str]) -> str:
+    import hashlib
+
+    return hashlib.sha256("\x1e".join(parts).encode("utf-8")).hexdigest()
+
+
+_TEMPORARY = re.compile(r"^\..+\.tmp$")  # atomic_output's .NAME.XXXX.tmp
+
+
+def _remove_temporary_files(*directories: Path) -> None:
+    """Temporary files a killed run left (only ever ours: the lock is held)."""
+    from pipeline.export.writer import OUTPUT_FILES
+
+    ours = {*OUTPUT_FILES.values(), MANIFEST_FILE}
+    for directory in directories:
+        try:
+            names = os.listdir(directory)
+        except FileNotFoundError:
+            continue
+        for name in names:
+            if not _TEMPORARY.match(name):
+                continue
+            target = name[1:].rsplit(".", 2)[0]
+            if target in ours or article_graphs.is_graph_file_name(target):
+                try:
+                    os.unlink(directory / name)
+                except OSError:
+                    pass
+
+
+@contextmanager
+def _no_progress() -> Iterator[Callable[[str], None]]:
+    yield lambda label: None
+
+
+@contextmanager
+def terminal_progress() -> Iterator[Callable[[str], None]]:
+    """A rich progress display on stderr when it is a terminal (silent otherwise): articles
+    done, the last one, time elapsed. The total is unknown: articles are read as they come."""
+    if not sys.stderr.isatty():
+        yield lambda label: None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    with Progress(SpinnerColumn(), TextColumn("articles {task.completed}"), BarColumn(),
+                  TextColumn("{task.fields[last]}"), TimeElapsedColumn(),
+                  console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("articles", total=None, last="")
+        yield lambda label: bar.update(task, advance=1, last=label)

@@ -40,7 +40,7 @@ def ran(tmp_path_factory, corpus, shared_model_dir):
     out = tmp_path_factory.mktemp("out")
     result = CliRunner().invoke(cli, ["run", str(corpus), "-o", str(out),
                                       "--model", str(shared_model_dir)])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output  # 1: vuoto.txt was skipped
     return out, result
 
 
@@ -53,7 +53,8 @@ def test_run_writes_every_output_and_reports_bad_input(ran):
     assert "vuoto.txt" in result.output and "empty file" in result.output
     report = json.loads((out / "run-report.json").read_text())
     assert report["totals"]["articles_ok"] == 1
-    assert report["articles"][0]["status"] == "ok"
+    assert report["articles"][0]["status"] == "processed"
+    assert report["problems"][0]["status"] == "skipped"
 
 
 @pytest.mark.parametrize("name", sorted(SPEC_COLUMNS))

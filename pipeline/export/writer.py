@@ -13,18 +13,12 @@ import os
 from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rdflib import Dataset
+if TYPE_CHECKING:  # the writers (rdflib, networkx) are imported when something is written
+    from rdflib import Dataset
 
-from pipeline.export.cytoscape import write_cyjs
-from pipeline.export.gexf import write_gexf
-from pipeline.export.graphml import write_graphml
-from pipeline.export.property_graph import to_property_graph
-from pipeline.export.rdf import write_trig, write_turtle
-from pipeline.export.report import write_run_report
-
-__all__ = ["OUTPUT_FILES", "export_all"]
+__all__ = ["GRAPH_FILES", "OUTPUT_FILES", "export_all", "export_graphs"]
 
 #: Output name -> file name in the output directory, in the order they are written.
 OUTPUT_FILES: dict[str, str] = {
@@ -35,6 +29,9 @@ OUTPUT_FILES: dict[str, str] = {
     "cyjs": "graph.cyjs",
     "report": "run-report.json",
 }
+
+#: The graph files among them (all but the run report).
+GRAPH_FILES: dict[str, str] = {k: v for k, v in OUTPUT_FILES.items() if k != "report"}
 
 
 def export_all(
@@ -48,9 +45,29 @@ def export_all(
     writer fails, the files before it are new, the others (and the report) still those of the
     previous run.
     """
+    from pipeline.export.report import write_run_report
+
+    paths, export = export_graphs(dataset, out_dir)
+    paths["report"] = Path(out_dir) / OUTPUT_FILES["report"]
+    write_run_report(paths["report"], {**report, "export": export})
+    return paths
+
+
+def export_graphs(
+    dataset: Dataset, out_dir: str | os.PathLike[str]
+) -> tuple[dict[str, Path], dict[str, Any]]:
+    """Write the graph files of :data:`GRAPH_FILES` (not the run report) into ``out_dir``
+    (created if missing), each atomically; return their paths by output name and the
+    ``"export"`` section of the run report (counts of what was written)."""
+    from pipeline.export.cytoscape import write_cyjs
+    from pipeline.export.gexf import write_gexf
+    from pipeline.export.graphml import write_graphml
+    from pipeline.export.property_graph import to_property_graph
+    from pipeline.export.rdf import write_trig, write_turtle
+
     directory = Path(out_dir)
     directory.mkdir(parents=True, exist_ok=True)
-    paths = {name: directory / file_name for name, file_name in OUTPUT_FILES.items()}
+    paths = {name: directory / file_name for name, file_name in GRAPH_FILES.items()}
 
     write_turtle(dataset, paths["turtle"])
     write_trig(dataset, paths["trig"])
@@ -72,5 +89,4 @@ def export_all(
         "nodes_by_type": dict(sorted(Counter(t for _, t in G.nodes(data="type")).items())),
         "edges_by_type": dict(sorted(Counter(t for _, _, t in G.edges(data="type")).items())),
     }
-    write_run_report(paths["report"], {**report, "export": export})
-    return paths
+    return paths, export

@@ -1,0 +1,112 @@
+"""Per-article graph files: one N-Quads file per article, the durable unit of a run.
+
+``aerokg run`` keeps, in ``OUT_DIR/.aerokg/graphs/``, one ``.nq`` file per article holding what
+the mapping stage added for it (its named graph). The corpus outputs (``graph.ttl``,
+``graph.trig``...) are rebuilt from these files, so an article is parsed by spaCy once and
+reused by every later run until it, the model or aerokg changes.
+
+Every read and write of these files goes through this module:
+
+* :func:`graph_file_name` - the file name of an article id: a slug of the id plus a hash of
+  the whole id, so it never leaves the folder (no ``/``, no leading dot, no ``..``), stays
+  short, and two ids never share a file, whatever the ids are;
+* :func:`nquads_bytes` - a dataset as N-Quads, lines sorted: the same triples give the same
+  bytes;
+* :func:`write_graph_file` - written atomically (temporary file in the same folder, fsync,
+  ``os.replace``): a file is the old one or the complete new one, never half written;
+* :func:`read_graph_file` / :func:`remove_graph_file` / :func:`graph_files`.
+
+>>> graph_file_name("wn-001")
+'wn-001-74a11b3ba12a08cf.nq'
+>>> graph_file_name("../../etc/passwd")
+'etc-passwd-3754d6cb3a38e118.nq'
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import warnings
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pipeline.export.atomic import atomic_write
+
+if TYPE_CHECKING:  # rdflib is imported only when a graph is read or written
+    from rdflib import Dataset
+
+__all__ = [
+    "SUFFIX",
+    "graph_file_name",
+    "graph_files",
+    "nquads_bytes",
+    "read_graph_file",
+    "remove_graph_file",
+    "write_graph_file",
+]
+
+SUFFIX = ".nq"
+_SLUG_CHARS = 48
+_UNSAFE = re.compile(r"[^a-z0-9_]+")
+_NAME = re.compile(r"^[a-z0-9_][a-z0-9_-]*-[0-9a-f]{16}\.nq$")
+
+
+def graph_file_name(article_id: str) -> str:
+    """``{slug}-{16 hex digits of sha256(id)}.nq``; the slug keeps ``a-z 0-9 _`` (lower case),
+    other runs become ``-``, at most 48 characters; ``article`` when nothing is left."""
+    digest = hashlib.sha256(article_id.encode("utf-8")).hexdigest()[:16]
+    slug = _UNSAFE.sub("-", article_id.lower()).strip("-")[:_SLUG_CHARS].strip("-")
+    return f"{slug or 'article'}-{digest}{SUFFIX}"
+
+
+def is_graph_file_name(name: str) -> bool:
+    """Whether ``name`` has the form :func:`graph_file_name` gives (used before deleting)."""
+    return bool(_NAME.match(name))
+
+
+def nquads_bytes(dataset: Dataset) -> bytes:
+    """All quads of ``dataset`` as N-Quads (UTF-8), one per line, lines sorted."""
+    with warnings.catch_warnings():
+        # rdflib 7's N-Quads plugins use Dataset APIs rdflib itself deprecates
+        warnings.simplefilter("ignore", DeprecationWarning)
+        text = dataset.serialize(format="nquads", encoding="utf-8")
+    lines = sorted({line for line in text.splitlines() if line.strip()})
+    return b"".join(line + b"\n" for line in lines)
+
+
+def write_graph_file(directory: str | os.PathLike[str], article_id: str,
+                     dataset: Dataset) -> tuple[str, str]:
+    """Write ``dataset`` (the article's graphs) to its file in ``directory``, atomically.
+
+    Returns the file name and the sha256 of its bytes."""
+    data = nquads_bytes(dataset)
+    name = graph_file_name(article_id)
+    atomic_write(Path(directory) / name, data)
+    return name, hashlib.sha256(data).hexdigest()
+
+
+def read_graph_file(path: str | os.PathLike[str], into: Dataset) -> None:
+    """Add the quads of an article graph file to ``into``."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        into.parse(str(path), format="nquads")
+
+
+def remove_graph_file(directory: str | os.PathLike[str], name: str) -> bool:
+    """Delete ``name`` from ``directory`` if it is a graph file name; True if one was removed."""
+    if not is_graph_file_name(name):
+        return False
+    try:
+        os.unlink(Path(directory) / name)
+    except FileNotFoundError:
+        return False
+    return True
+
+
+def graph_files(directory: str | os.PathLike[str]) -> set[str]:
+    """Names of the graph files in ``directory`` (temporary files left out)."""
+    try:
+        return {name for name in os.listdir(directory) if is_graph_file_name(name)}
+    except FileNotFoundError:
+        return set()

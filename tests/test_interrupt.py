@@ -1,0 +1,233 @@
+"""Interrupted runs: `aerokg run` killed (SIGKILL) or stopped (Ctrl-C, SIGTERM) mid-way leaves the
+previous outputs intact, and the next run completes the work with outputs equal to a clean run's.
+
+The fast tests run the real command line in a subprocess on the tiny hand-made pipeline, its
+mapping slowed down (a launcher script wraps ``pipeline.runner._map_article``) so the run can be
+caught in the middle; the runs before and after it, and the clean run to compare with, run in
+this process (same code, same model: the same outputs, and seconds saved). The slow test does
+the same with the shipped model and no slowing down.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import make_tiny_nlp
+from rdflib import Dataset
+from rdflib.compare import isomorphic
+
+DEV = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "dev"
+GRAPH_FILES = ("graph.ttl", "graph.trig", "graph.graphml", "graph.gexf", "graph.cyjs")
+ARTICLES = 8
+SUBSET = 3
+
+LAUNCHER = """\
+import os, sys, time
+
+import pipeline.nlp.loader as loader
+import pipeline.runner as runner
+
+loader.ensure_domain_layer = lambda nlp: nlp  # the tiny model as it is (no gazetteer: fast)
+_map_article = runner._map_article
+
+
+def slow_map_article(article, doc):
+    time.sleep(float(os.environ.get("AEROKG_TEST_DELAY", "0")))
+    return _map_article(article, doc)
+
+
+runner._map_article = slow_map_article
+from pipeline.cli import cli
+
+cli(["run", *sys.argv[1:]], prog_name="aerokg")
+"""
+
+needs_dev_corpus = pytest.mark.skipif(len(list(DEV.glob("*.txt"))) < ARTICLES,
+                                      reason="needs ../shared/corpus/dev")
+
+
+@pytest.fixture
+def work(tmp_path):
+    """The launcher, the tiny model, a corpus of the first dev articles and its subset."""
+    (tmp_path / "launch.py").write_text(LAUNCHER, encoding="utf-8")
+    make_tiny_nlp().to_disk(tmp_path / "tiny")
+    corpus, subset = tmp_path / "corpus", tmp_path / "subset"
+    corpus.mkdir()
+    subset.mkdir()
+    for i, source in enumerate(sorted(DEV.glob("*.txt"))[:ARTICLES]):
+        shutil.copy(source, corpus / source.name)
+        if i < SUBSET:
+            shutil.copy(source, subset / source.name)
+    return tmp_path
+
+
+def command(work: Path, corpus: Path, out: Path, model: str | None = None) -> list[str]:
+    return [sys.executable, str(work / "launch.py"), str(corpus), "-o", str(out),
+            "--model", model or str(work / "tiny")]
+
+
+def launch(args: list[str], delay: float = 0.0, **kwargs) -> subprocess.Popen:
+    env = os.environ | {"AEROKG_TEST_DELAY": str(delay)}
+    return subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, **kwargs)
+
+
+@pytest.fixture
+def run_here(monkeypatch):
+    """A complete run in this process, with the tiny model as the launcher loads it."""
+    from pipeline.runner import run
+
+    monkeypatch.setattr("pipeline.nlp.loader.ensure_domain_layer", lambda nlp: nlp)
+
+    def run_here(work: Path, corpus: Path, out: Path):
+        result = run([corpus], out, model=str(work / "tiny"))
+        assert result.exit_code == 0, result.report
+        return result
+
+    return run_here
+
+
+def graph_count(out: Path) -> int:
+    folder = out / ".aerokg" / "graphs"
+    return len([n for n in os.listdir(folder) if n.endswith(".nq")]) if folder.is_dir() else 0
+
+
+def wait_for_graphs(process: subprocess.Popen, out: Path, count: int, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while graph_count(out) < count:
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline, "the run made no progress"
+        time.sleep(0.02)
+
+
+def snapshot(out: Path) -> dict[str, bytes]:
+    return {name: (out / name).read_bytes() for name in (*GRAPH_FILES, "run-report.json")}
+
+
+def report_of(out: Path) -> dict:
+    return json.loads((out / "run-report.json").read_text(encoding="utf-8"))
+
+
+def assert_same_graph_as(out: Path, clean: Path) -> None:
+    """Same named graphs, each isomorphic to the clean run's; the files byte for byte."""
+    got, want = Dataset(), Dataset()
+    got.parse(out / "graph.trig", format="trig")
+    want.parse(clean / "graph.trig", format="trig")
+    graphs = {g.identifier: g for g in got.graphs() if len(g)}
+    expected = {g.identifier: g for g in want.graphs() if len(g)}
+    assert sorted(graphs) == sorted(expected)
+    for name, graph in expected.items():
+        assert isomorphic(graphs[name], graph), name
+    assert len(list(got.quads())) == len(list(want.quads()))  # no duplicates
+    for name in GRAPH_FILES:
+        assert (out / name).read_bytes() == (clean / name).read_bytes(), name
+
+
+def assert_same_answers(out: Path, clean: Path) -> None:
+    from pipeline.query.run import run_query
+
+    for query in ("entities", "roles", "locations"):
+        assert run_query(out, query) == run_query(clean, query), query
+
+
+def assert_outputs_parse(out: Path) -> None:
+    Dataset().parse(out / "graph.trig", format="trig")
+    json.loads((out / "run-report.json").read_text(encoding="utf-8"))
+
+
+@needs_dev_corpus
+def test_kill_9_mid_run_then_rerun_equals_a_clean_run(work, run_here):
+    out, clean = work / "out", work / "clean"
+    run_here(work, work / "subset", out)  # the previous, completed run
+    previous = snapshot(out)
+
+    process = launch(command(work, work / "corpus", out), delay=0.3)
+    wait_for_graphs(process, out, SUBSET + 2, timeout=120)
+    process.send_signal(signal.SIGKILL)
+    process.communicate(timeout=30)
+    assert process.returncode == -signal.SIGKILL
+    assert snapshot(out) == previous  # the previous outputs, whole and untouched
+    assert_outputs_parse(out)
+
+    totals = run_here(work, work / "corpus", out).report["totals"]
+    assert totals["processed"] + totals["unchanged"] == ARTICLES
+    assert totals["unchanged"] >= SUBSET and totals["processed"] >= 1
+    run_here(work, work / "corpus", clean)
+    assert_same_graph_as(out, clean)
+    assert_same_answers(out, clean)
+    assert not [n for n in os.listdir(out) if n.endswith(".tmp")]
+
+
+@needs_dev_corpus
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_ctrl_c_mid_run_saves_the_work_done(work, run_here, sig):
+    out, clean = work / "out", work / "clean"
+    run_here(work, work / "subset", out)
+    previous = snapshot(out)
+
+    process = launch(command(work, work / "corpus", out), delay=0.3)
+    wait_for_graphs(process, out, SUBSET + 2, timeout=120)
+    process.send_signal(sig)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert "interrupted" in stderr and "Traceback" not in stderr
+    assert snapshot(out) == previous
+    manifest = json.loads((out / ".aerokg" / "manifest.json").read_text(encoding="utf-8"))
+    done = sorted(i for i, e in manifest["articles"].items() if e["status"] == "ok")
+    # What was done before the signal is saved (the graph file of the article being finished
+    # may be written without its manifest entry: that one is redone).
+    assert len(done) >= SUBSET + 1
+
+    totals = run_here(work, work / "corpus", out).report["totals"]
+    assert totals["unchanged"] == len(done)
+    assert totals["processed"] + totals["unchanged"] == ARTICLES
+    run_here(work, work / "corpus", clean)
+    assert_same_graph_as(out, clean)
+
+
+@needs_dev_corpus
+def test_a_second_concurrent_run_is_refused(work):
+    out = work / "out"
+    process = launch(command(work, work / "corpus", out), delay=0.3)
+    try:
+        wait_for_graphs(process, out, 1, timeout=120)
+        second = subprocess.run(command(work, work / "corpus", out), capture_output=True,
+                                text=True, timeout=120)
+        assert second.returncode == 3
+        assert f"is in use by another aerokg run (pid {process.pid}," in second.stderr
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.communicate(timeout=30)
+
+
+@pytest.mark.slow
+@needs_dev_corpus
+def test_kill_9_with_the_shipped_model(work, shipped_nlp):
+    """The real model, not slowed down: killed as soon as two article graphs exist."""
+    from pipeline.nlp.loader import SHIPPED_MODEL_PATH
+    from pipeline.runner import run
+
+    out, clean = work / "out", work / "clean"
+    args = [sys.executable, "-c", "from pipeline.cli import main; main()", "run",
+            str(work / "corpus"), "-o", str(out), "--model", str(SHIPPED_MODEL_PATH)]
+    process = launch(args)
+    wait_for_graphs(process, out, 2, timeout=300)
+    process.send_signal(signal.SIGKILL)
+    process.communicate(timeout=30)
+    assert process.returncode == -signal.SIGKILL
+    assert not (out / "graph.ttl").exists()  # no outputs before the run completes
+
+    rerun = run([work / "corpus"], out, model=str(SHIPPED_MODEL_PATH))  # model already loaded
+    assert rerun.exit_code == 0
+    assert rerun.report["totals"]["processed"] + rerun.report["totals"]["unchanged"] == ARTICLES
+    run([work / "corpus"], clean, model=str(SHIPPED_MODEL_PATH))
+    assert_same_graph_as(out, clean)
+    assert_same_answers(out, clean)

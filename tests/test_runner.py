@@ -1,0 +1,458 @@
+"""`aerokg run` as a nightly batch: per-article isolation, exit codes, incremental and idempotent
+re-runs (manifest), pruning, model/version stamps, the OUT_DIR lock and safe graph file names.
+
+Runs go through the real command line (click's CliRunner) on a hand-made pipeline (conftest's
+tiny model) without aerokg's domain layer, so each run takes a fraction of a second.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import make_tiny_nlp
+from rdflib import Dataset, URIRef
+from rdflib.compare import isomorphic
+
+import pipeline
+from pipeline.article_graphs import graph_file_name, write_graph_file
+from pipeline.cli import cli
+from pipeline.mapping.vocab import graph_iri
+
+GRAPH_FILES = ("graph.ttl", "graph.trig", "graph.graphml", "graph.gexf", "graph.cyjs")
+
+ARTICLES = {
+    "alfa": "Mario Rossi ha incontrato a Roma i dirigenti della FIAT per parlare di satelliti.",
+    "beta": "La FIAT di Torino ha firmato un accordo con Mario Bianchi a Roma.",
+    "gamma": "A Roma la FIAT ha presentato un nuovo programma spaziale con Mario Verdi.",
+}
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory):
+    path = tmp_path_factory.mktemp("model") / "tiny"
+    make_tiny_nlp().to_disk(path)
+    return path
+
+
+@pytest.fixture(autouse=True)
+def _no_domain_layer(monkeypatch):
+    """The tiny model as it is: adding the domain ruler (gazetteer) would take seconds."""
+    monkeypatch.setattr("pipeline.nlp.loader.ensure_domain_layer", lambda nlp: nlp)
+
+
+@pytest.fixture
+def corpus(tmp_path):
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    for name, text in ARTICLES.items():
+        (folder / f"{name}.txt").write_text(f"title: {name}\n\n{text}\n", encoding="utf-8")
+    return folder
+
+
+def aerokg_run(corpus, out, model_dir, *options):
+    result = CliRunner().invoke(cli, ["run", str(corpus), "-o", str(out), "--model",
+                                      str(model_dir), *options])
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result
+
+
+def report_of(out: Path) -> dict:
+    return json.loads((out / "run-report.json").read_text(encoding="utf-8"))
+
+
+def statuses(out: Path) -> dict[str, str]:
+    return {a["article"]: a["status"] for a in report_of(out)["articles"]}
+
+
+def outputs(out: Path) -> dict[str, bytes]:
+    return {name: (out / name).read_bytes() for name in GRAPH_FILES}
+
+
+def trig(out: Path) -> Dataset:
+    dataset = Dataset()
+    dataset.parse(out / "graph.trig", format="trig")
+    return dataset
+
+
+def quads_in(dataset: Dataset, article_id: str) -> list:
+    return list(dataset.quads((None, None, None, graph_iri(article_id))))
+
+
+def manifest_of(out: Path) -> dict:
+    return json.loads((out / ".aerokg" / "manifest.json").read_text(encoding="utf-8"))
+
+
+def fail_for(monkeypatch, article_id: str):
+    """The mapping stage raises ValueError for one article."""
+    from pipeline.mapping import rdf
+
+    real = rdf.add_article
+
+    def add_article(dataset, document, index):
+        if document.article.id == article_id:
+            raise ValueError("no graph for this one")
+        return real(dataset, document, index)
+
+    monkeypatch.setattr(rdf, "add_article", add_article)
+
+
+# -- per-article isolation and exit codes -----------------------------------------------------
+def test_clean_run_exits_0_and_writes_outputs_and_state(corpus, tmp_path, model_dir):
+    out = tmp_path / "out"
+    result = aerokg_run(corpus, out, model_dir)
+    assert result.exit_code == 0, result.output
+    assert all((out / name).is_file() for name in (*GRAPH_FILES, "run-report.json"))
+    assert statuses(out) == dict.fromkeys(ARTICLES, "processed")
+    manifest = manifest_of(out)
+    assert sorted(manifest["articles"]) == sorted(ARTICLES)
+    entry = manifest["articles"]["alfa"]
+    assert entry["status"] == "ok" and entry["graph"] == graph_file_name("alfa")
+    assert entry["stamp"]["model_name"] == "it_tiny_test"
+    assert entry["stamp"]["aerokg_version"] == pipeline.__version__
+    assert (out / ".aerokg" / "graphs" / entry["graph"]).is_file()
+    assert report_of(out)["exit_code"] == 0
+    assert "3 articles (3 processed, 0 unchanged)" in result.output
+
+
+def test_a_failing_article_is_isolated_and_reported(corpus, tmp_path, model_dir, monkeypatch):
+    out = tmp_path / "out"
+    fail_for(monkeypatch, "beta")
+    result = aerokg_run(corpus, out, model_dir)
+    assert result.exit_code == 1
+    report = report_of(out)
+    beta = next(a for a in report["articles"] if a["article"] == "beta")
+    assert beta["status"] == "failed" and beta["error_class"] == "ValueError"
+    assert beta["reason"] == "no graph for this one" and beta["stage"] == "mapping"
+    assert beta["file"].endswith("beta.txt")
+    assert statuses(out) == {"alfa": "processed", "beta": "failed", "gamma": "processed"}
+    assert "beta.txt" in result.output and "ValueError" in result.output
+    assert report["totals"]["articles_failed"] == 1 and report["exit_code"] == 1
+    dataset = trig(out)
+    assert quads_in(dataset, "alfa") and quads_in(dataset, "gamma")
+    assert not quads_in(dataset, "beta")
+    assert not (out / ".aerokg" / "graphs" / graph_file_name("beta")).exists()
+
+    monkeypatch.undo()
+    monkeypatch.setattr("pipeline.nlp.loader.ensure_domain_layer", lambda nlp: nlp)
+    again = aerokg_run(corpus, out, model_dir)
+    assert again.exit_code == 0, again.output
+    assert statuses(out) == {"alfa": "unchanged", "beta": "processed", "gamma": "unchanged"}
+    assert quads_in(trig(out), "beta")
+
+
+def test_a_failing_parse_is_isolated(corpus, tmp_path, model_dir, monkeypatch):
+    """spaCy itself raising on one text: the batch is parsed again one article at a time."""
+    from pipeline.nlp import loader
+
+    real = loader.load_nlp
+
+    class Boom:
+        def __init__(self, nlp):
+            self.nlp = nlp
+
+        def __call__(self, text):
+            if "Torino" in text:
+                raise RuntimeError("spaCy broke")
+            return self.nlp(text)
+
+        def pipe(self, texts, **kwargs):
+            return (self(text) for text in texts)
+
+    monkeypatch.setattr(loader, "load_nlp", lambda m: Boom(real(m)))
+    out = tmp_path / "out"
+    result = aerokg_run(corpus, out, model_dir)
+    assert result.exit_code == 1
+    beta = next(a for a in report_of(out)["articles"] if a["article"] == "beta")
+    assert (beta["status"], beta["stage"], beta["error_class"]) == ("failed", "nlp",
+                                                                     "RuntimeError")
+    assert statuses(out)["alfa"] == statuses(out)["gamma"] == "processed"
+
+
+def test_exit_codes(corpus, tmp_path, model_dir):
+    assert aerokg_run(corpus, tmp_path / "a", model_dir).exit_code == 0
+    (corpus / "vuoto.txt").write_text("", encoding="utf-8")
+    skipped = aerokg_run(corpus, tmp_path / "b", model_dir)
+    assert skipped.exit_code == 1
+    assert "vuoto.txt" in skipped.output and "EmptyArticle" in skipped.output
+    problem = report_of(tmp_path / "b")["problems"][0]
+    assert problem["status"] == "skipped" and problem["error_class"] == "EmptyArticle"
+    usage = CliRunner().invoke(cli, ["run", str(corpus), "--max-bytes", "0"])
+    assert usage.exit_code == 2
+    assert CliRunner().invoke(cli, ["run", "--no-such-option"]).exit_code == 2
+    no_model = aerokg_run(corpus, tmp_path / "c", tmp_path / "no-model")
+    assert no_model.exit_code == 2 and "Traceback" not in no_model.output
+    assert not (tmp_path / "c").exists()  # nothing written before the model is known
+
+
+def test_exit_codes_are_documented_in_help():
+    text = CliRunner().invoke(cli, ["run", "--help"]).output
+    for code in ("0", "1", "2", "3", "130"):
+        assert f"\n    {code} " in text, code
+    assert "Example" in text
+
+
+def test_strict_stops_at_the_first_failure(corpus, tmp_path, model_dir, monkeypatch):
+    out = tmp_path / "out"
+    (corpus / "gamma.txt").rename(tmp_path / "gamma.txt")
+    assert aerokg_run(corpus, out, model_dir).exit_code == 0  # alfa, beta
+    before = outputs(out) | {"run-report.json": (out / "run-report.json").read_bytes()}
+    (tmp_path / "gamma.txt").rename(corpus / "gamma.txt")
+    (corpus / "alfa.txt").write_text("title: alfa\n\nMario a Roma, di nuovo.\n", encoding="utf-8")
+    (corpus / "beta.txt").write_text("title: beta\n\nLa FIAT a Torino, di nuovo.\n",
+                                     encoding="utf-8")
+    fail_for(monkeypatch, "beta")
+    result = aerokg_run(corpus, out, model_dir, "--strict")
+    assert result.exit_code == 1
+    assert "stopped (--strict)" in result.output and "beta.txt" in result.output
+    # The outputs are those of the previous run; the state records what was done.
+    assert outputs(out) | {"run-report.json": (out / "run-report.json").read_bytes()} == before
+    articles = manifest_of(out)["articles"]
+    assert articles["alfa"]["status"] == "ok"  # done before the failure: kept
+    assert articles["beta"]["status"] == "failed"
+    assert "gamma" not in articles  # after it: not processed
+
+    monkeypatch.undo()
+    monkeypatch.setattr("pipeline.nlp.loader.ensure_domain_layer", lambda nlp: nlp)
+    assert aerokg_run(corpus, out, model_dir).exit_code == 0
+    assert statuses(out) == {"alfa": "unchanged", "beta": "processed", "gamma": "processed"}
+    clean = tmp_path / "clean"
+    aerokg_run(corpus, clean, model_dir)
+    assert outputs(out) == outputs(clean)
+
+
+def test_strict_stops_at_a_skipped_file(corpus, tmp_path, model_dir):
+    (corpus / "aaa-vuoto.txt").write_text("   \n", encoding="utf-8")
+    result = aerokg_run(corpus, tmp_path / "out", model_dir, "--strict")
+    assert result.exit_code == 1 and "aaa-vuoto.txt" in result.output
+    assert not (tmp_path / "out" / "graph.ttl").exists()
+
+
+# -- incremental, idempotent re-runs ------------------------------------------------------------
+def test_unchanged_rerun_processes_nothing_and_rewrites_nothing(corpus, tmp_path, model_dir,
+                                                                monkeypatch):
+    out = tmp_path / "out"
+    assert aerokg_run(corpus, out, model_dir).exit_code == 0
+    before = outputs(out)
+    mtimes = {name: (out / name).stat().st_mtime_ns for name in GRAPH_FILES}
+
+    def no_model(*args, **kwargs):
+        raise AssertionError("the model must not be loaded when nothing changed")
+
+    monkeypatch.setattr("pipeline.nlp.loader.load_nlp", no_model)
+    result = aerokg_run(corpus, out, model_dir)
+    assert result.exit_code == 0, result.output
+    assert statuses(out) == dict.fromkeys(ARTICLES, "unchanged")
+    report = report_of(out)
+    assert report["outputs"]["rewritten"] is False and report["model"]["loaded"] is False
+    assert outputs(out) == before
+    assert {name: (out / name).stat().st_mtime_ns for name in GRAPH_FILES} == mtimes
+    assert report["totals"]["triples"] > 0 and report["export"]["named_graphs"] == 3
+    assert "outputs unchanged" in result.output
+
+
+def test_outputs_changed_by_hand_are_written_again(corpus, tmp_path, model_dir):
+    out = tmp_path / "out"
+    aerokg_run(corpus, out, model_dir)
+    before = outputs(out)
+    (out / "graph.ttl").write_text("garbage", encoding="utf-8")
+    (out / "graph.cyjs").unlink()
+    aerokg_run(corpus, out, model_dir)
+    assert statuses(out) == dict.fromkeys(ARTICLES, "unchanged")
+    assert outputs(out) == before
+
+
+def test_editing_one_article_reprocesses_only_it_and_replaces_its_graph(corpus, tmp_path,
+                                                                        model_dir):
+    out = tmp_path / "out"
+    aerokg_run(corpus, out, model_dir)
+    first = quads_in(trig(out), "alfa")
+    assert first
+    (corpus / "alfa.txt").write_text(
+        "title: alfa\n\nMario Rossi ha incontrato a Roma i dirigenti della FIAT di Torino.\n",
+        encoding="utf-8")
+    result = aerokg_run(corpus, out, model_dir)
+    assert result.exit_code == 0
+    assert statuses(out) == {"alfa": "processed", "beta": "unchanged", "gamma": "unchanged"}
+    assert next(a for a in report_of(out)["articles"]
+                if a["article"] == "alfa")["processed_because"] == "changed"
+    after = trig(out)
+    # The named graph was replaced, not added to: exactly a clean run's graph, no duplicates.
+    clean_out = tmp_path / "clean"
+    aerokg_run(corpus, clean_out, model_dir)
+    clean = trig(clean_out)
+    assert len(quads_in(after, "alfa")) == len(quads_in(clean, "alfa"))
+    assert isomorphic(after.graph(graph_iri("alfa")), clean.graph(graph_iri("alfa")))
+    assert {str(q[:3]) for q in first} != {str(q[:3]) for q in quads_in(after, "alfa")}
+    assert outputs(out) == outputs(clean_out)  # byte for byte, run IRI included
+
+
+def test_a_new_article_is_added(corpus, tmp_path, model_dir):
+    out = tmp_path / "out"
+    aerokg_run(corpus, out, model_dir)
+    (corpus / "delta.txt").write_text("title: delta\n\nMario è arrivato a Torino.\n",
+                                      encoding="utf-8")
+    assert aerokg_run(corpus, out, model_dir).exit_code == 0
+    assert statuses(out) == {**dict.fromkeys(ARTICLES, "unchanged"), "delta": "processed"}
+    assert quads_in(trig(out), "delta")
+
+
+def test_a_deleted_article_is_kept_until_pruned(corpus, tmp_path, model_dir):
+    out = tmp_path / "out"
+    aerokg_run(corpus, out, model_dir)
+    (corpus / "gamma.txt").unlink()
+    kept = aerokg_run(corpus, out, model_dir)
+    assert kept.exit_code == 0
+    report = report_of(out)
+    assert [m["article"] for m in report["missing"]] == ["gamma"] and report["missing"][0]["kept"]
+    assert "--prune" in kept.output
+    assert quads_in(trig(out), "gamma")
+    assert report["totals"]["articles_in_graph"] == 3
+
+    pruned = aerokg_run(corpus, out, model_dir, "--prune")
+    assert pruned.exit_code == 0
+    report = report_of(out)
+    assert [p["article"] for p in report["pruned"]] == ["gamma"] and not report["missing"]
+    assert not quads_in(trig(out), "gamma")
+    assert "gamma" not in manifest_of(out)["articles"]
+    assert not (out / ".aerokg" / "graphs" / graph_file_name("gamma")).exists()
+    clean = tmp_path / "clean"
+    aerokg_run(corpus, clean, model_dir)
+    assert outputs(out) == outputs(clean)
+
+
+def test_a_new_aerokg_version_or_model_invalidates_every_article(corpus, tmp_path, model_dir,
+                                                                 monkeypatch):
+    out = tmp_path / "out"
+    aerokg_run(corpus, out, model_dir)
+    monkeypatch.setattr(pipeline, "__version__", "99.0.0")
+    aerokg_run(corpus, out, model_dir)
+    report = report_of(out)
+    assert statuses(out) == dict.fromkeys(ARTICLES, "processed")
+    assert {a["processed_because"] for a in report["articles"]} == {
+        "stamp changed: aerokg_version"}
+    assert report["outputs"]["rewritten"]
+    assert aerokg_run(corpus, out, model_dir).exit_code == 0
+    assert statuses(out) == dict.fromkeys(ARTICLES, "unchanged")
+
+    meta = json.loads((model_dir / "meta.json").read_text(encoding="utf-8"))
+    try:
+        (model_dir / "meta.json").write_text(json.dumps(meta | {"version": "0.0.2"}),
+                                             encoding="utf-8")
+        aerokg_run(corpus, out, model_dir)
+        assert statuses(out) == dict.fromkeys(ARTICLES, "processed")
+        assert "model_version" in report_of(out)["articles"][0]["processed_because"]
+    finally:
+        (model_dir / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+
+
+def test_full_reprocesses_everything_with_the_same_outputs(corpus, tmp_path, model_dir):
+    out = tmp_path / "out"
+    aerokg_run(corpus, out, model_dir)
+    before = outputs(out)
+    assert aerokg_run(corpus, out, model_dir, "--full").exit_code == 0
+    assert statuses(out) == dict.fromkeys(ARTICLES, "processed")
+    assert outputs(out) == before
+
+
+@pytest.mark.parametrize("damage", ["{ not json", '{"format": "other"}', "[]", ""])
+def test_a_corrupt_manifest_means_process_everything(corpus, tmp_path, model_dir, damage):
+    out = tmp_path / "out"
+    aerokg_run(corpus, out, model_dir)
+    before = outputs(out)
+    (out / ".aerokg" / "manifest.json").write_text(damage, encoding="utf-8")
+    result = aerokg_run(corpus, out, model_dir)
+    assert result.exit_code == 0, result.output
+    assert statuses(out) == dict.fromkeys(ARTICLES, "processed")
+    assert report_of(out)["warnings"] and "warning: manifest" in result.output
+    assert outputs(out) == before
+    assert aerokg_run(corpus, out, model_dir).exit_code == 0
+    assert statuses(out) == dict.fromkeys(ARTICLES, "unchanged")
+
+
+def test_a_malformed_manifest_entry_is_processed_again(corpus, tmp_path, model_dir):
+    out = tmp_path / "out"
+    aerokg_run(corpus, out, model_dir)
+    manifest = manifest_of(out)
+    manifest["articles"]["beta"]["stamp"] = "not a stamp"
+    (out / ".aerokg" / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    aerokg_run(corpus, out, model_dir)
+    assert statuses(out) == {"alfa": "unchanged", "beta": "processed", "gamma": "unchanged"}
+
+
+def test_leftovers_of_a_killed_run_are_cleaned(corpus, tmp_path, model_dir):
+    out = tmp_path / "out"
+    aerokg_run(corpus, out, model_dir)
+    graphs = out / ".aerokg" / "graphs"
+    leftovers = [out / ".graph.ttl.abc123.tmp", out / ".aerokg" / ".manifest.json.x1y2.tmp",
+                 graphs / f".{graph_file_name('alfa')}.q9w8.tmp", graphs / graph_file_name("x")]
+    for path in leftovers:
+        path.write_text("half", encoding="utf-8")
+    (out / "notes.tmp").write_text("mine", encoding="utf-8")
+    aerokg_run(corpus, out, model_dir)
+    assert not any(path.exists() for path in leftovers)
+    assert (out / "notes.tmp").exists()  # not ours: left alone
+
+
+def test_the_report_is_deterministic(corpus, tmp_path, model_dir):
+    reports = []
+    for name in ("a", "b"):
+        aerokg_run(corpus, tmp_path / name, model_dir)
+        report = report_of(tmp_path / name)
+        report.pop("seconds")
+        reports.append(json.dumps(report).replace(str(tmp_path / name), "OUT"))
+    assert reports[0] == reports[1]
+
+
+def test_a_moved_file_is_unchanged(corpus, tmp_path, model_dir):
+    out = tmp_path / "out"
+    aerokg_run(corpus, out, model_dir)
+    (corpus / "sub").mkdir()
+    (corpus / "beta.txt").rename(corpus / "sub" / "beta.txt")
+    aerokg_run(corpus, out, model_dir)
+    assert statuses(out) == dict.fromkeys(ARTICLES, "unchanged")
+    assert manifest_of(out)["articles"]["beta"]["path"].endswith(os.path.join("sub", "beta.txt"))
+
+
+# -- one run per OUT_DIR -------------------------------------------------------------------------
+def test_a_second_run_on_a_busy_out_dir_stops_with_a_clear_message(corpus, tmp_path, model_dir):
+    out = tmp_path / "out"
+    lock = out / ".aerokg" / "lock"
+    lock.parent.mkdir(parents=True)
+    with open(lock, "a+") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        held.write(json.dumps({"pid": 4242, "started": "2026-01-01 02:00:00 +0000"}))
+        held.flush()
+        result = aerokg_run(corpus, out, model_dir)
+        assert result.exit_code == 3
+        assert "is in use by another aerokg run (pid 4242, started 2026-01-01" in result.output
+        assert not (out / "graph.ttl").exists()
+    # Free again (the holder is gone): the next run goes ahead.
+    assert aerokg_run(corpus, out, model_dir).exit_code == 0
+
+
+# -- graph file names ------------------------------------------------------------------------------
+@pytest.mark.parametrize("article_id", ["../../etc/passwd", "/etc/passwd", "..", ".", "",
+                                        "a/../../b", "C:\\Windows\\x", "\x00nul", "ö" * 400,
+                                        ".aerokg", "-rf"])
+def test_graph_file_names_never_leave_the_graphs_folder(tmp_path, article_id):
+    folder = tmp_path / "out" / ".aerokg" / "graphs"
+    folder.mkdir(parents=True)
+    name = graph_file_name(article_id)
+    assert "/" not in name and "\\" not in name and not name.startswith((".", "-"))
+    assert len(name) < 100 and name.endswith(".nq")
+    dataset = Dataset()
+    dataset.graph(graph_iri("x")).add((URIRef("urn:a"), URIRef("urn:b"), URIRef("urn:c")))
+    written, _ = write_graph_file(folder, article_id, dataset)
+    assert (folder / written).resolve().parent == folder.resolve()
+    assert sorted(os.listdir(tmp_path / "out")) == [".aerokg"]
+
+
+def test_graph_file_names_of_different_ids_differ():
+    ids = ["a", "A", "a.", "a-", "a_", "à", "../a", "a" * 100, "a" * 101]
+    assert len({graph_file_name(i) for i in ids}) == len(ids)
