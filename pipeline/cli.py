@@ -150,7 +150,6 @@ def run(ctx: click.Context, paths: tuple[Path, ...], out_dir: Path, model: str |
     import signal
 
     from pipeline.lock import OutDirBusy
-    from pipeline.nlp.loader import ConfigError, ModelNotFoundError
     from pipeline.runner import EXIT_BUSY, EXIT_INTERRUPTED, EXIT_USAGE, terminal_progress
     from pipeline.runner import run as run_pipeline
 
@@ -165,9 +164,6 @@ def run(ctx: click.Context, paths: tuple[Path, ...], out_dir: Path, model: str |
         result = run_pipeline(paths or (Path("corpus"),), out_dir, model=model,
                               progress=terminal_progress, strict=strict, prune=prune,
                               full=full, force_language=force_language, max_bytes=max_bytes)
-    except (ModelNotFoundError, ConfigError) as err:
-        click.echo(f"Error: {err}", err=True)
-        ctx.exit(EXIT_USAGE)
     except OutDirBusy as err:
         click.echo(f"Error: {err}", err=True)
         ctx.exit(EXIT_BUSY)
@@ -177,6 +173,14 @@ def run(ctx: click.Context, paths: tuple[Path, ...], out_dir: Path, model: str |
         ctx.exit(EXIT_INTERRUPTED)
     except OSError as err:
         raise click.ClickException(f"cannot write {out_dir}: {err}") from None
+    except Exception as err:
+        # imported here: the loader imports spaCy, which an unchanged corpus never needs
+        from pipeline.nlp.loader import ConfigError, ModelNotFoundError
+
+        if not isinstance(err, ModelNotFoundError | ConfigError):
+            raise
+        click.echo(f"Error: {err}", err=True)
+        ctx.exit(EXIT_USAGE)
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)

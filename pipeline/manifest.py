@@ -23,6 +23,7 @@ import hashlib
 import json
 import os
 import re
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -90,18 +91,21 @@ def model_stamp(name_or_path: str | None = None) -> ModelFacts:
     """The facts of the model :func:`pipeline.nlp.loader.load_nlp` would load, read from its
     ``meta.json`` (the pipeline is not loaded). Raises ``ModelNotFoundError`` / ``ConfigError``
     as ``load_nlp`` does."""
-    from pipeline.nlp.loader import (
-        ModelNotFoundError,
-        missing_model_message,
-        model_location,
-        resolve_model,
-    )
+    found = _quick_location(name_or_path)
+    if found is None:  # an installed package name, or a bad setting: the loader's own answer
+        from pipeline.nlp.loader import (
+            ModelNotFoundError,
+            missing_model_message,
+            model_location,
+            resolve_model,
+        )
 
-    choice = resolve_model(name_or_path)
-    location = model_location(choice.name_or_path)
-    if location is None:
-        raise ModelNotFoundError(missing_model_message(choice.name_or_path))
-    location = Path(location)
+        choice = resolve_model(name_or_path)
+        location = model_location(choice.name_or_path)
+        if location is None:
+            raise ModelNotFoundError(missing_model_message(choice.name_or_path))
+        found = choice.name_or_path, Path(location)
+    name, location = found
     meta_bytes = b""
     meta: dict[str, Any] = {}
     try:
@@ -112,14 +116,44 @@ def model_stamp(name_or_path: str | None = None) -> ModelFacts:
         pass
     lang = meta.get("lang") or _lang_from_config(location / "config.cfg")
     # spaCy's defaults for a pipeline saved without a name/version
-    name, version = meta.get("name") or "pipeline", meta.get("version") or "0.0.0"
+    model_name, version = meta.get("name") or "pipeline", meta.get("version") or "0.0.0"
     return ModelFacts(
-        name_or_path=choice.name_or_path,
-        model_name=f"{lang}_{name}",
+        name_or_path=name,
+        model_name=f"{lang}_{model_name}",
         model_version=str(version),
         model_path=str(location),
         meta_sha256=hashlib.sha256(meta_bytes).hexdigest(),
     )
+
+
+def _quick_location(name_or_path: str | None) -> tuple[str, Path] | None:
+    """What ``loader.resolve_model`` then ``loader.model_location`` give, without importing
+    spaCy (the loader module does), for the shipped model and pipeline directories; None for
+    the rest (installed package names, missing models, unreadable config), which the loader
+    answers. The same rules as the loader's; ``tests/test_runner.py`` checks they agree."""
+    choice = name_or_path or os.environ.get("AEROKG_MODEL") or None
+    if choice is None:
+        explicit = os.environ.get("AEROKG_CONFIG")
+        config = Path(explicit) if explicit else Path.cwd() / "aerokg.toml"
+        if config.is_file():
+            try:
+                value = tomllib.loads(config.read_text(encoding="utf-8")).get("nlp", {})
+                value = value.get("model") if isinstance(value, dict) else None
+            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+                return None
+            if value is not None and not isinstance(value, str):
+                return None
+            choice = value or None
+        elif explicit:
+            return None
+    if choice is None or choice == "shipped":
+        choice, location = "shipped", Path(pipeline.__file__).resolve().parent / "nlp" / "model"
+    else:
+        location = Path(choice).expanduser()
+        if not location.exists():
+            return None
+        location = location.resolve()
+    return (choice, location) if (location / "config.cfg").is_file() else None
 
 
 def _lang_from_config(path: Path) -> str:

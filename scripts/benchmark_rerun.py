@@ -76,6 +76,8 @@ def main() -> None:
         {"run": name, "seconds": round(seconds, 2), "ratio_to_first": round(seconds / first_s, 3),
          "processed": report["totals"]["processed"], "unchanged": report["totals"]["unchanged"],
          "outputs_rewritten": report["outputs"]["rewritten"],
+         "model_load_seconds": report["seconds"]["load_model"],
+         "export_seconds": report["seconds"].get("export", 0.0),
          "graph_ttl_identical_to_first": identical}
         for name, seconds, report, identical in rows
     ]
@@ -84,11 +86,12 @@ def main() -> None:
         return
     print(f"{len(sources)} articles from {args.corpus}")
     print(f"{'run':<20} {'seconds':>8} {'ratio':>7} {'processed':>10} {'unchanged':>10} "
-          f"{'rewritten':>10} {'graph.ttl = first':>18}")
+          f"{'rewritten':>10} {'graph.ttl = first':>18} {'model load s':>13} {'export s':>9}")
     for r in results:
         print(f"{r['run']:<20} {r['seconds']:>8.2f} {r['ratio_to_first']:>7.1%} "
               f"{r['processed']:>10} {r['unchanged']:>10} {str(r['outputs_rewritten']):>10} "
-              f"{str(r['graph_ttl_identical_to_first']):>18}")
+              f"{str(r['graph_ttl_identical_to_first']):>18} {r['model_load_seconds']:>13.2f} "
+              f"{r['export_seconds']:>9.2f}")
 
 
 if __name__ == "__main__":

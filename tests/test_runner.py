@@ -456,3 +456,67 @@ def test_graph_file_names_never_leave_the_graphs_folder(tmp_path, article_id):
 def test_graph_file_names_of_different_ids_differ():
     ids = ["a", "A", "a.", "a-", "a_", "à", "../a", "a" * 100, "a" * 101]
     assert len({graph_file_name(i) for i in ids}) == len(ids)
+
+
+# -- the no-change path stays light -------------------------------------------------------------
+def test_an_unchanged_rerun_does_not_even_import_spacy(corpus, tmp_path, model_dir):
+    import subprocess
+    import sys
+
+    out = tmp_path / "out"
+    assert aerokg_run(corpus, out, model_dir).exit_code == 0
+    script = (
+        "import json, sys\n"
+        "from pipeline.cli import cli\n"
+        "try:\n"
+        f"    cli(['run', {str(corpus)!r}, '-o', {str(out)!r}, '--model', {str(model_dir)!r}])\n"
+        "except SystemExit as end:\n"
+        "    print(json.dumps({'code': end.code, 'spacy': 'spacy' in sys.modules,\n"
+        "                      'rdflib': 'rdflib' in sys.modules}))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=120)
+    assert json.loads(done.stdout.splitlines()[-1]) == {"code": 0, "spacy": False,
+                                                       "rdflib": False}, done.stderr
+    assert statuses(out) == dict.fromkeys(ARTICLES, "unchanged")
+
+
+@pytest.mark.parametrize("setting", ["argument", "environment", "config", "config-env",
+                                     "default", "shipped"])
+def test_the_model_stamp_finds_the_model_the_loader_loads(tmp_path, model_dir, monkeypatch,
+                                                          setting):
+    from pipeline.manifest import _quick_location, model_stamp
+    from pipeline.nlp.loader import SHIPPED_MODEL_PATH, model_location, resolve_model
+
+    if setting in ("default", "shipped") and not (SHIPPED_MODEL_PATH / "config.cfg").exists():
+        pytest.skip("needs the shipped model")
+    argument = {"argument": str(model_dir), "shipped": "shipped"}.get(setting)
+    if setting == "environment":
+        monkeypatch.setenv("AEROKG_MODEL", str(model_dir))
+    if setting == "config":
+        (tmp_path / "aerokg.toml").write_text(f'[nlp]\nmodel = "{model_dir}"\n')
+    if setting == "config-env":
+        (tmp_path / "elsewhere.toml").write_text(f'[nlp]\nmodel = "{model_dir}"\n')
+        monkeypatch.setenv("AEROKG_CONFIG", str(tmp_path / "elsewhere.toml"))
+    assert _quick_location(argument) is not None  # found without importing spaCy
+    facts = model_stamp(argument)
+    choice = resolve_model(argument)
+    assert facts.name_or_path == choice.name_or_path
+    assert facts.model_path == str(model_location(choice.name_or_path))
+
+
+def test_the_model_stamp_of_a_bad_setting_is_the_loaders_error(tmp_path, monkeypatch):
+    from pipeline.manifest import model_stamp
+    from pipeline.nlp.loader import ConfigError, ModelNotFoundError
+
+    with pytest.raises(ModelNotFoundError):
+        model_stamp(str(tmp_path / "nowhere"))
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ModelNotFoundError):
+        model_stamp(str(tmp_path / "empty"))
+    (tmp_path / "aerokg.toml").write_text("[nlp\nmodel = 1")
+    with pytest.raises(ConfigError):
+        model_stamp()
+    (tmp_path / "aerokg.toml").write_text("[nlp]\nmodel = 1\n")
+    with pytest.raises(ConfigError):
+        model_stamp()
