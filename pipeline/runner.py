@@ -85,8 +85,9 @@ REPORT_FILE = "run-report.json"
 BATCH_SIZE = 8  # articles parsed per nlp.pipe call
 MANIFEST_FLUSH_SECONDS = 2.0  # the manifest is written at most this often while processing
 
-#: progress() is entered once per run and yields advance(label), called once per article.
-ProgressFactory = Callable[[], AbstractContextManager[Callable[[str], None]]]
+#: progress() is entered once per run and yields advance(label, step=1), called once per
+#: article (and with step=0 to show what the run is doing, e.g. loading the model).
+ProgressFactory = Callable[[], AbstractContextManager[Callable[..., None]]]
 
 
 @dataclass
@@ -214,7 +215,7 @@ class _Run:
         self.seconds = {"load_model": 0.0, "nlp": 0.0, "mapping": 0.0}
         self.dirty = False
         self.last_flush = time.monotonic()
-        self.advance: Callable[[str], None] = lambda label: None
+        self.advance: Callable[..., None] = lambda label, step=1: None
 
     # -- the run ---------------------------------------------------------------------------
     def execute(self) -> RunResult:
@@ -242,6 +243,8 @@ class _Run:
         finally:
             self.flush(force=True)
         read_done = time.perf_counter()
+        if not self.articles and not self.problems:
+            self.warnings.append("no articles found in " + ", ".join(map(str, self.paths)))
         outputs: dict[str, Path] = {}
         export_info: dict[str, Any] = {"rewritten": False}
         if stopped is None:
@@ -300,14 +303,14 @@ class _Run:
             return "--full"
         if entry is None:
             return "new"
-        if entry["status"] != "ok":
-            return {"pending": "interrupted in a previous run",
-                    "failed": "failed in an earlier run"}.get(entry["status"], entry["status"])
         if entry["sha256"] != digest:
             return "changed"
         if entry["stamp"] != self.stamp:
             changed = sorted(k for k in self.stamp if entry["stamp"].get(k) != self.stamp[k])
             return "stamp changed: " + ", ".join(changed)
+        if entry["status"] != "ok":
+            return {"pending": "left unfinished by an earlier run",
+                    "failed": "failed in an earlier run"}.get(entry["status"], entry["status"])
         if not (self.graphs_dir / article_graphs.graph_file_name(article.id)).is_file():
             return "graph file missing"
         return None
@@ -353,6 +356,7 @@ class _Run:
             from pipeline.nlp import loader
 
             loading = time.perf_counter()
+            self.advance(f"loading the model {self.facts.model_name}", 0)
             self.nlp = loader.load_nlp(self.facts.model_path)
             self.seconds["load_model"] += time.perf_counter() - loading
         return self.nlp
@@ -694,16 +698,16 @@ def _remove_temporary_files(*directories: Path) -> None:
 
 
 @contextmanager
-def _no_progress() -> Iterator[Callable[[str], None]]:
-    yield lambda label: None
+def _no_progress() -> Iterator[Callable[..., None]]:
+    yield lambda label, step=1: None
 
 
 @contextmanager
-def terminal_progress() -> Iterator[Callable[[str], None]]:
+def terminal_progress() -> Iterator[Callable[..., None]]:
     """A rich progress display on stderr when it is a terminal (silent otherwise): articles
     done, the last one, time elapsed. The total is unknown: articles are read as they come."""
     if not sys.stderr.isatty():
-        yield lambda label: None
+        yield lambda label, step=1: None
         return
     from rich.console import Console
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -712,4 +716,4 @@ def terminal_progress() -> Iterator[Callable[[str], None]]:
                   TextColumn("{task.fields[last]}"), TimeElapsedColumn(),
                   console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task("articles", total=None, last="")
-        yield lambda label: bar.update(task, advance=1, last=label)
+        yield lambda label, step=1: bar.update(task, advance=step, last=label)

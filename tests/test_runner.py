@@ -520,3 +520,24 @@ def test_the_model_stamp_of_a_bad_setting_is_the_loaders_error(tmp_path, monkeyp
     (tmp_path / "aerokg.toml").write_text("[nlp]\nmodel = 1\n")
     with pytest.raises(ConfigError):
         model_stamp()
+
+
+def test_max_bytes_and_force_language_reach_the_corpus_reader(corpus, tmp_path, model_dir):
+    english = ("The European Space Agency and the Italian Space Agency signed an agreement in "
+               "Rome yesterday to build a new generation of small satellites for Earth "
+               "observation, with Mario as the lead engineer of the project.")
+    (corpus / "english.txt").write_text(english, encoding="utf-8")
+    skipped = aerokg_run(corpus, tmp_path / "a", model_dir)
+    assert skipped.exit_code == 1 and "NotItalian" in skipped.output
+    kept = aerokg_run(corpus, tmp_path / "b", model_dir, "--force-language")
+    assert kept.exit_code == 0, kept.output
+    assert statuses(tmp_path / "b")["english"] == "processed"
+    small = aerokg_run(corpus, tmp_path / "c", model_dir, "--max-bytes", "100")
+    assert small.exit_code == 1 and "FileTooLarge" in small.output
+
+
+def test_an_empty_corpus_is_a_warning(tmp_path, model_dir):
+    (tmp_path / "empty").mkdir()
+    result = aerokg_run(tmp_path / "empty", tmp_path / "out", model_dir)
+    assert result.exit_code == 0
+    assert "warning: no articles found" in result.output
