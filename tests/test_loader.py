@@ -114,3 +114,23 @@ def test_shipped_model_analyses_italian(shipped_nlp):
 def test_shipped_model_loads_with_plain_spacy_load():
     nlp = spacy.load(SHIPPED_MODEL_PATH)  # `import pipeline` (conftest) registered components
     assert "aerokg_quantities" in nlp.pipe_names
+
+
+def test_cpu_backend_defaults_to_openblas_gemm(monkeypatch):
+    from pipeline.nlp.loader import cpu_ops
+
+    monkeypatch.delenv("AEROKG_GEMM", raising=False)
+    assert cpu_ops().use_blis is False
+    assert cpu_ops("blis").use_blis is True
+    monkeypatch.setenv("AEROKG_GEMM", "blis")
+    assert cpu_ops().use_blis is True
+
+
+@pytest.mark.parametrize(("variable", "value"), [("AEROKG_GEMM", "mkl"), ("AEROKG_BLAS_THREADS", "0"),
+                                                 ("AEROKG_BLAS_THREADS", "two")])
+def test_bad_cpu_backend_settings_are_clear_errors(monkeypatch, variable, value):
+    from pipeline.nlp.loader import ConfigError, cpu_ops
+
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(ConfigError, match=variable):
+        cpu_ops()

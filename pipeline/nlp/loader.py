@@ -11,6 +11,9 @@ Matrix products go through numpy's BLAS (OpenBLAS in the numpy wheels) rather th
 default BLIS kernels: on this project's reference machine (2-core AMD EPYC VM) BLIS runs a
 float32 GEMM at ~4-5 GFLOPS against ~15-17 for single-threaded OpenBLAS, and the whole pipeline
 is about 2x faster with identical annotations. ``AEROKG_GEMM=blis`` restores thinc's default.
+BLAS runs one thread per process (``AEROKG_BLAS_THREADS`` changes it): parallelism comes from
+worker processes, and OpenBLAS threads that compete with other processes for the two cores
+spin and made NER training 3x slower here.
 
 A value is a directory holding a spaCy pipeline or the name of an installed pipeline package
 (``it_core_news_sm``). Any pipeline gets aerokg's domain layer (aerospace/place entity ruler,
@@ -41,6 +44,7 @@ MODEL_ENV_VAR = "AEROKG_MODEL"
 CONFIG_ENV_VAR = "AEROKG_CONFIG"
 DEFAULT_CONFIG_FILE = "aerokg.toml"
 GEMM_ENV_VAR = "AEROKG_GEMM"
+BLAS_THREADS_ENV_VAR = "AEROKG_BLAS_THREADS"
 DOMAIN_RULER = "aerokg_domain_ruler"
 QUANTITIES = "aerokg_quantities"
 
@@ -157,7 +161,18 @@ def cpu_ops(gemm: str | None = None) -> Ops:
     choice = (gemm or os.environ.get(GEMM_ENV_VAR, "openblas")).strip().lower()
     if choice not in ("openblas", "numpy", "blis"):
         raise ConfigError(f"{GEMM_ENV_VAR}={choice!r}: expected 'openblas' or 'blis'")
+    limit_blas_threads()
     return NumpyOps(use_blis=choice == "blis")
+
+
+def limit_blas_threads() -> None:
+    """Cap numpy's BLAS at ``AEROKG_BLAS_THREADS`` threads (default 1) for this process."""
+    from threadpoolctl import threadpool_limits
+
+    raw = os.environ.get(BLAS_THREADS_ENV_VAR, "1").strip()
+    if not raw.isdigit() or int(raw) < 1:
+        raise ConfigError(f"{BLAS_THREADS_ENV_VAR}={raw!r}: expected a positive whole number")
+    threadpool_limits(limits=int(raw), user_api="blas")
 
 
 @lru_cache(maxsize=4)
