@@ -132,8 +132,14 @@ def decode(data: bytes) -> str:
     return _charset_normalizer(data)
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def clean_text(text: str) -> str:
-    """Newlines to ``\\n``, NFC, and no control characters but ``\\n`` and ``\\t``."""
+    """Newlines to ``\\n``, NFC, no control characters but ``\\n`` and ``\\t``, and no lone
+    surrogates (JSON ``"\\ud800"`` escapes decode to them; they cannot be written as UTF-8):
+    each becomes U+FFFD, so offsets into the text stay the same."""
+    text = _LONE_SURROGATE.sub("\ufffd", text)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = text.replace("\u2028", "\n").replace("\u2029", "\n\n").replace("\x85", "\n")
     text = _CONTROL_CHARS.sub("", text).replace("\ufeff", "")
