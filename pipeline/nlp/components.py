@@ -2,3 +2,4 @@
 
 from pipeline.nlp import quantities  # noqa: F401  (registers "aerokg_quantities")
 from pipeline.nlp import sentences  # noqa: F401  (registers "aerokg_sentence_quotes")
+from pipeline.nlp import entity_edges  # noqa: F401  (registers "aerokg_entity_edges")

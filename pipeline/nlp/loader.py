@@ -45,6 +45,7 @@ CONFIG_ENV_VAR = "AEROKG_CONFIG"
 DEFAULT_CONFIG_FILE = "aerokg.toml"
 GEMM_ENV_VAR = "AEROKG_GEMM"
 BLAS_THREADS_ENV_VAR = "AEROKG_BLAS_THREADS"
+ENTITY_EDGES = "aerokg_entity_edges"
 DOMAIN_RULER = "aerokg_domain_ruler"
 QUANTITIES = "aerokg_quantities"
 
@@ -187,11 +188,15 @@ def _load_from(location: str) -> Language:
 
 
 def ensure_domain_layer(nlp: Language) -> Language:
-    """Add the entity ruler and the amount/date recogniser when a pipeline lacks them."""
+    """Add the entity-edge trimmer, the entity ruler and the amount/date recogniser when a
+    pipeline lacks them."""
     from pipeline.nlp.gazetteer import add_domain_ruler
 
+    if ENTITY_EDGES not in nlp.pipe_names and "ner" in nlp.pipe_names:
+        nlp.add_pipe(ENTITY_EDGES, after="ner")
     if DOMAIN_RULER not in nlp.pipe_names:
-        add_domain_ruler(nlp, name=DOMAIN_RULER, after="ner" if "ner" in nlp.pipe_names else None)
+        after = next((p for p in (ENTITY_EDGES, "ner") if p in nlp.pipe_names), None)
+        add_domain_ruler(nlp, name=DOMAIN_RULER, after=after)
     if QUANTITIES not in nlp.pipe_names:
         nlp.add_pipe(QUANTITIES, last=True)
     return nlp
