@@ -256,5 +256,93 @@ def validate(out_dir: Path) -> None:
     click.echo(f"all {len(report.graphs)} graphs conform")
 
 
+@cli.command()
+@click.option("--out", "-o", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("outputs"), show_default=True, help="Output directory of a run.")
+@click.option("--endpoint", "-e", required=True, metavar="URL",
+              help="The server's SPARQL 1.1 Graph Store endpoint, e.g. "
+                   "http://127.0.0.1:7878/store (Oxigraph), http://host:3030/ds/data (Fuseki), "
+                   "http://host:7200/repositories/REPO/rdf-graphs/service (GraphDB).")
+@click.option("--retries", type=click.IntRange(min=0), default=3, show_default=True,
+              help="Retries of a request after a connection error, timeout, 429 or 5xx "
+                   "(exponential backoff).")
+@click.option("--backoff", type=click.FloatRange(min=0), default=0.5, show_default=True,
+              metavar="SECONDS", help="First wait before a retry; doubled at each retry.")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=30.0, show_default=True,
+              metavar="SECONDS", help="Timeout of each HTTP request.")
+@click.option("--only-changed", is_flag=True,
+              help="Skip the graphs whose content is what was last pushed to this endpoint "
+                   "(recorded in OUT_DIR/.aerokg/pushed.json).")
+@click.option("--no-default-graph", is_flag=True,
+              help="Do not push the run metadata (the default graph of graph.trig), which "
+                   "replaces the server's default graph.")
+@click.option("--dry-run", is_flag=True, help="List what would be sent; send nothing.")
+@click.pass_context
+def push(ctx: click.Context, out_dir: Path, endpoint: str, retries: int, backoff: float,
+         timeout: float, only_changed: bool, no_default_graph: bool, dry_run: bool) -> None:
+    """Send OUT_DIR's graphs to a SPARQL server (SPARQL 1.1 Graph Store HTTP Protocol).
+
+    Each article's named graph goes with PUT URL?graph=IRI, the run metadata (the default
+    graph of graph.trig) with PUT URL?default. PUT replaces a graph, so pushing again is
+    safe: the server holds each article's latest graph once. Graphs are read from
+    OUT_DIR/.aerokg/graphs/ one article at a time (or from graph.trig when OUT_DIR has no
+    state folder). Graphs of pruned articles are not deleted from the server.
+
+    \b
+    Credentials come from the environment only, never the command line:
+      AEROKG_SPARQL_TOKEN                            bearer token, or
+      AEROKG_SPARQL_USER and AEROKG_SPARQL_PASSWORD  HTTP basic auth
+
+    \b
+    Exit codes:
+      0  every graph was pushed (or unchanged with --only-changed)
+      1  some graphs failed, or the server cannot be reached, refused the
+         credentials or is not a Graph Store endpoint (the push stops)
+      2  usage error: bad URL, OUT_DIR missing or without graphs, bad credential settings
+
+    Example:
+
+    \b
+        oxigraph serve --location kg-store --bind 127.0.0.1:7878 &
+        aerokg push -o outputs/ --endpoint http://127.0.0.1:7878/store
+    """
+    from pipeline.push import (
+        PushUsageError,
+        check_endpoint,
+        credentials_from_env,
+        plan_push,
+        summary,
+        terminal_progress,
+    )
+    from pipeline.push import push as push_graphs
+
+    try:
+        check_endpoint(endpoint)
+        credentials_from_env()
+        units = plan_push(out_dir, default_graph=not no_default_graph)
+    except PushUsageError as err:
+        click.echo(f"Error: {err}", err=True)
+        ctx.exit(2)
+    if dry_run:
+        from pipeline.push import graph_url
+
+        for unit in units:
+            click.echo(f"PUT {graph_url(endpoint, unit.name)}  {unit.triples} triples  "
+                       f"({unit.source.name})")
+        click.echo(f"dry run: {len(units)} graphs, {sum(u.triples for u in units)} triples "
+                   f"would be sent to {endpoint}")
+        return
+    with terminal_progress(len(units)) as progress:
+        result = push_graphs(out_dir, endpoint, units=units, retries=retries, backoff=backoff,
+                             timeout=timeout, only_changed=only_changed,
+                             default_graph=not no_default_graph, progress=progress)
+    for unit, reason in result.failed:
+        click.echo(f"failed: {unit.label}: {reason}", err=True)
+    if result.aborted:
+        click.echo(f"Error: {result.aborted}", err=True)
+    click.echo(summary(result, endpoint))
+    ctx.exit(result.exit_code)
+
+
 def main() -> None:
     cli()
