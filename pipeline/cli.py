@@ -276,17 +276,22 @@ def validate(out_dir: Path) -> None:
 @click.option("--no-default-graph", is_flag=True,
               help="Do not push the run metadata (the default graph of graph.trig), which "
                    "replaces the server's default graph.")
+@click.option("--prune", is_flag=True,
+              help="Also delete from the server the graphs aerokg pushed there before that "
+                   "OUT_DIR no longer has (articles removed by `aerokg run --prune`).")
 @click.option("--dry-run", is_flag=True, help="List what would be sent; send nothing.")
 @click.pass_context
 def push(ctx: click.Context, out_dir: Path, endpoint: str, retries: int, backoff: float,
-         timeout: float, only_changed: bool, no_default_graph: bool, dry_run: bool) -> None:
+         timeout: float, only_changed: bool, no_default_graph: bool, prune: bool,
+         dry_run: bool) -> None:
     """Send OUT_DIR's graphs to a SPARQL server (SPARQL 1.1 Graph Store HTTP Protocol).
 
     Each article's named graph goes with PUT URL?graph=IRI, the run metadata (the default
     graph of graph.trig) with PUT URL?default. PUT replaces a graph, so pushing again is
     safe: the server holds each article's latest graph once. Graphs are read from
     OUT_DIR/.aerokg/graphs/ one article at a time (or from graph.trig when OUT_DIR has no
-    state folder). Graphs of pruned articles are not deleted from the server.
+    state folder). Graphs of articles no longer in OUT_DIR stay on the server unless
+    --prune (which deletes only graphs aerokg pushed to that endpoint).
 
     \b
     Credentials come from the environment only, never the command line:
@@ -298,7 +303,8 @@ def push(ctx: click.Context, out_dir: Path, endpoint: str, retries: int, backoff
       0  every graph was pushed (or unchanged with --only-changed)
       1  some graphs failed, or the server cannot be reached, refused the
          credentials or is not a Graph Store endpoint (the push stops)
-      2  usage error: bad URL, OUT_DIR missing or without graphs, bad credential settings
+      2  usage error: bad URL, OUT_DIR missing or without graphs,
+         half-set credentials
 
     Example:
 
@@ -324,18 +330,26 @@ def push(ctx: click.Context, out_dir: Path, endpoint: str, retries: int, backoff
         click.echo(f"Error: {err}", err=True)
         ctx.exit(2)
     if dry_run:
-        from pipeline.push import graph_url
+        from pipeline.push import graph_url, load_pushed, stale_graphs
 
+        last = load_pushed(out_dir, endpoint)
+        sent = [u for u in units if not only_changed or last.get(u.key) != u.sha256]
         for unit in units:
+            skip = "" if unit in sent else "  unchanged, not sent"
             click.echo(f"PUT {graph_url(endpoint, unit.name)}  {unit.triples} triples  "
-                       f"({unit.source.name})")
-        click.echo(f"dry run: {len(units)} graphs, {sum(u.triples for u in units)} triples "
-                   f"would be sent to {endpoint}")
+                       f"({unit.source.name}){skip}")
+        stale = stale_graphs(units, last) if prune else []
+        for unit in stale:
+            click.echo(f"DELETE {graph_url(endpoint, unit.name)}")
+        click.echo(f"dry run: {len(sent)} graphs, {sum(u.triples for u in sent)} triples "
+                   f"would be sent to {endpoint}"
+                   + (f", {len(stale)} graphs deleted" if prune else ""))
         return
     with terminal_progress(len(units)) as progress:
         result = push_graphs(out_dir, endpoint, units=units, retries=retries, backoff=backoff,
                              timeout=timeout, only_changed=only_changed,
-                             default_graph=not no_default_graph, progress=progress)
+                             default_graph=not no_default_graph, prune=prune,
+                             progress=progress)
     for unit, reason in result.failed:
         click.echo(f"failed: {unit.label}: {reason}", err=True)
     if result.aborted:

@@ -121,11 +121,15 @@ def _by_graph(path: Path, fmt: Any, only_default: bool = False) -> dict[str | No
     return graphs
 
 
-def _units_of(path: Path, fmt: Any, only_default: bool = False) -> list[GraphUnit]:
+def _units_of(path: Path, fmt: Any, only_default: bool = False,
+              keep: bool = False) -> list[GraphUnit]:
+    """The graphs in ``path``; with ``keep`` their bodies are kept (graph.trig: read once,
+    not once per graph), else read again when sent (an article's file: small)."""
     units = []
     for name, triples in _by_graph(path, fmt, only_default).items():
         body = _ntriples(triples)
-        units.append(GraphUnit(name, path, len(triples), hashlib.sha256(body).hexdigest()))
+        units.append(GraphUnit(name, path, len(triples), hashlib.sha256(body).hexdigest(),
+                               body if keep else None))
     return units
 
 
@@ -154,9 +158,9 @@ def plan_push(out_dir: str | os.PathLike[str], default_graph: bool = True) -> li
             for path in files:
                 units.extend(u for u in _units_of(path, ox.RdfFormat.N_QUADS) if u.name)
             if default_graph and trig is not None:
-                units.extend(_units_of(trig, ox.RdfFormat.TRIG, only_default=True))
+                units.extend(_units_of(trig, ox.RdfFormat.TRIG, only_default=True, keep=True))
         elif trig is not None:  # no state folder: split graph.trig by graph
-            found = _units_of(trig, ox.RdfFormat.TRIG)
+            found = _units_of(trig, ox.RdfFormat.TRIG, keep=True)
             units.extend(sorted((u for u in found if u.name), key=lambda u: u.name or ""))
             units.extend(u for u in found if u.name is None and default_graph)
     except (SyntaxError, ValueError, OSError) as err:
@@ -168,7 +172,9 @@ def plan_push(out_dir: str | os.PathLike[str], default_graph: bool = True) -> li
 
 
 def _body(unit: GraphUnit) -> bytes:
-    """The N-Triples of ``unit``, read again from its source file."""
+    """The N-Triples of ``unit``: kept, or read again from its source file."""
+    if unit._body is not None:
+        return unit._body
     ox = _ox()
     fmt = ox.RdfFormat.N_QUADS if unit.source.suffix == ".nq" else ox.RdfFormat.TRIG
     triples = []
@@ -238,6 +244,7 @@ class PushResult:
     unchanged: list[GraphUnit] = field(default_factory=list)  # skipped by --only-changed
     failed: list[tuple[GraphUnit, str]] = field(default_factory=list)
     not_sent: list[GraphUnit] = field(default_factory=list)  # left after an abort
+    deleted: list[GraphUnit] = field(default_factory=list)  # by prune
     aborted: str | None = None
     seconds: float = 0.0
 
@@ -265,16 +272,20 @@ def _retry_after(response: Any) -> float | None:
         return None
 
 
-def _send(client: Any, url: str, body: bytes, retries: int, backoff: float,
+def _send(client: Any, url: str, body: bytes | None, retries: int, backoff: float,
           sleep: Callable[[float], None], display_url: str) -> None:
-    """PUT ``body`` to ``url``; raises PushAborted (whole push) or ValueError (this graph)."""
+    """PUT ``body`` to ``url`` (DELETE the graph when ``body`` is None: a graph already gone,
+    404, is fine); raises PushAborted (whole push) or ValueError (this graph)."""
     import httpx
 
     attempt = 0
     while True:
         wait = backoff * (2 ** attempt)
         try:
-            response = client.put(url, content=body, headers={"Content-Type": CONTENT_TYPE})
+            if body is None:
+                response = client.delete(url)
+            else:
+                response = client.put(url, content=body, headers={"Content-Type": CONTENT_TYPE})
         except httpx.TransportError as err:
             if attempt >= retries:
                 reason = str(err) or type(err).__name__
@@ -282,7 +293,7 @@ def _send(client: Any, url: str, body: bytes, retries: int, backoff: float,
                                   f"(after {attempt + 1} attempts)") from None
         else:
             status = response.status_code
-            if 200 <= status < 300:
+            if 200 <= status < 300 or (body is None and status == 404):
                 return
             if status in (401, 403):
                 raise PushAborted(f"the server refused the credentials ({_message(response)}): "
@@ -331,11 +342,15 @@ def save_pushed(out_dir: Path, endpoint: str, graphs: dict[str, str]) -> None:
 
 def push(out_dir: str | os.PathLike[str], endpoint: str, *, units: list[GraphUnit] | None = None,
          retries: int = 3, backoff: float = 0.5, timeout: float = 30.0,
-         only_changed: bool = False, default_graph: bool = True,
+         only_changed: bool = False, default_graph: bool = True, prune: bool = False,
          progress: Callable[[str], None] = lambda label: None,
          sleep: Callable[[float], None] = time.sleep,
          env: dict[str, str] | None = None) -> PushResult:
     """PUT every graph of ``out_dir`` (see :func:`plan_push`) to the Graph Store ``endpoint``.
+
+    With ``prune``, then DELETE the graphs pushed there before (per ``pushed.json``) that
+    ``out_dir`` no longer has (articles removed by ``aerokg run --prune``); graphs aerokg did
+    not push are never deleted.
 
     Never raises for a server problem: the result says what was pushed, what failed and why.
     Raises :class:`PushUsageError` for a bad URL, OUT_DIR or credential setting."""
@@ -371,6 +386,19 @@ def push(out_dir: str | os.PathLike[str], endpoint: str, *, units: list[GraphUni
                 result.pushed.append(unit)
                 done[unit.key] = unit.sha256
             progress(unit.label)
+        if prune and not result.aborted:
+            for unit in stale_graphs(units, last):
+                try:
+                    _send(client, graph_url(endpoint, unit.name), None, retries, backoff,
+                          sleep, display)
+                except PushAborted as err:
+                    result.aborted = str(err)
+                    break
+                except ValueError as err:
+                    result.failed.append((unit, f"cannot delete: {err}"))
+                else:
+                    result.deleted.append(unit)
+                    done.pop(unit.key, None)
     if done != last:
         try:
             save_pushed(out, endpoint, done)
@@ -380,9 +408,18 @@ def push(out_dir: str | os.PathLike[str], endpoint: str, *, units: list[GraphUni
     return result
 
 
+def stale_graphs(units: list[GraphUnit], last: dict[str, str]) -> list[GraphUnit]:
+    """The named graphs recorded as pushed (``last``) that are not among ``units``."""
+    keys = {unit.key for unit in units}
+    return [GraphUnit(key, Path(), 0, "") for key in sorted(last)
+            if key not in keys and key != DEFAULT_GRAPH]
+
+
 def summary(result: PushResult, endpoint: str) -> str:
     text = (f"{len(result.pushed)} graphs pushed ({result.triples} triples) to {endpoint}, "
             f"{len(result.unchanged)} unchanged, {len(result.failed)} failed")
+    if result.deleted:
+        text += f", {len(result.deleted)} deleted"
     if result.not_sent:
         text += f", {len(result.not_sent)} not sent"
     return text + f" ({result.seconds:.1f} s)"

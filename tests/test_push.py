@@ -8,6 +8,7 @@ server tests fail, they are not skipped."""
 from __future__ import annotations
 
 import base64
+import os
 import shutil
 import socket
 import subprocess
@@ -20,8 +21,9 @@ from pathlib import Path
 import httpx
 import pytest
 from click.testing import CliRunner
-
 from conftest import make_tiny_nlp
+
+import pipeline
 from pipeline.cli import cli
 
 ARTICLES = {
@@ -203,18 +205,43 @@ def test_a_changed_article_replaces_its_graph(server, out, tmp_path, model_dir):
 
 
 def test_only_changed_sends_only_what_changed(server, out, tmp_path, model_dir):
-    assert aerokg("push", "-o", str(out), "--endpoint", endpoint(server)).exit_code == 0
+    push = ["push", "-o", str(out), "--endpoint", endpoint(server), "--no-default-graph"]
+    assert aerokg(*push).exit_code == 0
     assert (out / ".aerokg" / "pushed.json").is_file()
-    result = aerokg("push", "-o", str(out), "--endpoint", endpoint(server), "--only-changed")
+    result = aerokg(*push, "--only-changed")
     assert result.exit_code == 0, result.output
-    assert "0 graphs pushed" in result.output and "3 unchanged" in result.output
+    assert "0 graphs pushed" in result.output and "2 unchanged" in result.output
     corpus = tmp_path / "corpus"
     (corpus / "due.txt").write_text("title: due\n\nLa FIAT a Roma.\n", encoding="utf-8")
     assert aerokg("run", str(corpus), "-o", str(out), "--model", str(model_dir)).exit_code == 0
-    result = aerokg("push", "-o", str(out), "--endpoint", endpoint(server), "--only-changed")
+    result = aerokg(*push, "--only-changed")
     assert result.exit_code == 0, result.output
-    assert "1 unchanged" in result.output  # uno; due and the run metadata are sent
-    assert counts(server) == local_counts(out)
+    assert "1 graphs pushed" in result.output and "1 unchanged" in result.output
+    expected = local_counts(out)
+    del expected[""]
+    assert counts(server) == expected
+
+
+def test_prune_deletes_only_the_graphs_aerokg_pushed_that_are_gone(server, out, tmp_path,
+                                                                   model_dir):
+    assert aerokg("push", "-o", str(out), "--endpoint", endpoint(server)).exit_code == 0
+    other = "http://example.org/not-ours"
+    httpx.post(f"{server}/update", timeout=10, data={
+        "update": f"INSERT DATA {{ GRAPH <{other}> {{ <urn:a> <urn:b> <urn:c> }} }}"})
+    corpus = tmp_path / "corpus"
+    (corpus / "due.txt").unlink()
+    result = aerokg("run", str(corpus), "-o", str(out), "--model", str(model_dir), "--prune")
+    assert result.exit_code == 0, result.output
+    result = aerokg("push", "-o", str(out), "--endpoint", endpoint(server), "--prune",
+                    "--dry-run")
+    assert f"DELETE {endpoint(server)}?graph=https%3A%2F%2Fw3id.org%2Faerokg%2Fgraph%2Fdue" \
+        in result.output
+    assert GRAPH + "due" in counts(server)  # a dry run deletes nothing
+    result = aerokg("push", "-o", str(out), "--endpoint", endpoint(server), "--prune")
+    assert result.exit_code == 0, result.output
+    assert "1 deleted" in result.output
+    assert counts(server) == local_counts(out) | {other: 1}
+    assert "due" not in (out / ".aerokg" / "pushed.json").read_text()
 
 
 def test_dry_run_lists_and_sends_nothing(server, out):
@@ -223,7 +250,13 @@ def test_dry_run_lists_and_sends_nothing(server, out):
     assert f"PUT {endpoint(server)}?graph=https%3A%2F%2Fw3id.org%2Faerokg%2Fgraph%2Funo" \
         in result.output
     assert f"PUT {endpoint(server)}?default" in result.output
+    assert "dry run: 3 graphs" in result.output
     assert counts(server) == {}
+    assert aerokg("push", "-o", str(out), "--endpoint", endpoint(server)).exit_code == 0
+    result = aerokg("push", "-o", str(out), "--endpoint", endpoint(server), "--dry-run",
+                    "--only-changed")
+    assert result.exit_code == 0, result.output
+    assert "dry run: 0 graphs" in result.output and "unchanged, not sent" in result.output
 
 
 def test_no_default_graph_leaves_the_servers_default_graph_alone(server, out):
@@ -238,6 +271,21 @@ def test_an_out_dir_without_state_is_pushed_from_graph_trig(server, out, tmp_pat
     shutil.copy(out / "graph.trig", copy / "graph.trig")
     result = aerokg("push", "-o", str(copy), "--endpoint", endpoint(server))
     assert result.exit_code == 0, result.output
+    assert counts(server) == local_counts(out)
+
+
+def test_push_never_loads_rdflib_or_spacy(server, out):
+    """Graphs are streamed with pyoxigraph, an article at a time: no rdflib graph of the
+    corpus, no spaCy."""
+    code = ("import sys; from click.testing import CliRunner; from pipeline.cli import cli; "
+            f"r = CliRunner().invoke(cli, ['push', '-o', {str(out)!r}, '--endpoint', "
+            f"{endpoint(server)!r}]); assert r.exit_code == 0, r.output; "
+            "print(sorted(m for m in ('rdflib', 'spacy') if m in sys.modules))")
+    here = str(Path(pipeline.__file__).resolve().parent.parent)  # the pipeline under test
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, env={**os.environ, "PYTHONPATH": here})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
     assert counts(server) == local_counts(out)
 
 
