@@ -16,8 +16,8 @@ Credentials come from the environment only (:data:`ENV_TOKEN`, or :data:`ENV_USE
 :data:`ENV_PASSWORD`), never from the command line, and are never printed.
 
 Each request is retried (connection errors, timeouts, 429 and 5xx) with exponential backoff.
-A server that cannot be reached, refuses the credentials (401/403) or is not a Graph Store
-endpoint (404/405) stops the push (every other graph would fail the same way); any other
+A server that cannot be reached, refuses the credentials (401/403), redirects (3xx) or is not
+a Graph Store endpoint (404/405) stops the push (every other graph would fail the same way); any other
 refusal (400, 413, 415...) fails that graph alone, with the server's message.
 
 ``OUT_DIR/.aerokg/pushed.json`` records, per endpoint, the sha256 of each graph last pushed
@@ -298,6 +298,10 @@ def _send(client: Any, url: str, body: bytes | None, retries: int, backoff: floa
             if status in (401, 403):
                 raise PushAborted(f"the server refused the credentials ({_message(response)}): "
                                   f"{CREDENTIALS_HINT}")
+            if 300 <= status < 400:
+                where = response.headers.get("Location", "?")
+                raise PushAborted(f"{display_url} redirects ({_message(response)}) to {where}: "
+                                  "give the final URL as --endpoint")
             if status in (404, 405):
                 raise PushAborted(f"{display_url} is not a Graph Store endpoint that accepts PUT "
                                   f"({_message(response)}); see `aerokg push --help`")

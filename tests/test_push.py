@@ -294,8 +294,10 @@ class Stub:
     """A local HTTP server answering PUTs with the statuses of ``script`` in turn (then 204);
     ``require`` is the Authorization header it wants (401 otherwise). Records every request."""
 
-    def __init__(self, script=(), require: str | None = None, body: bytes = b""):
+    def __init__(self, script=(), require: str | None = None, body: bytes = b"",
+                 headers: dict[str, str] | None = None):
         self.script, self.require, self.body = list(script), require, body
+        self.headers = headers or {}
         self.requests: list[tuple[str, str, dict[str, str]]] = []
         stub = self
 
@@ -310,6 +312,9 @@ class Stub:
                 body = stub.body if status >= 400 else b""
                 self.send_response(status)
                 self.send_header("Content-Length", str(len(body)))
+                if status != 204:
+                    for name, value in stub.headers.items():
+                        self.send_header(name, value)
                 self.end_headers()
                 self.wfile.write(body)
 
@@ -444,3 +449,41 @@ def test_help_documents_example_credentials_and_exit_codes():
                  "AEROKG_SPARQL_USER", "Exit codes", "--only-changed", "--dry-run",
                  "--retries"):
         assert text in result.output, text
+
+
+def test_retries_back_off_exponentially_and_honour_retry_after(out):
+    from pipeline.push import push
+
+    waits: list[float] = []
+    with Stub(script=[503, 503, 503]) as stub:
+        result = push(out, stub.url, backoff=0.25, sleep=waits.append, env={})
+    assert result.exit_code == 0 and len(result.pushed) == 3
+    assert waits == [0.25, 0.5, 1.0]
+    waits.clear()
+    with Stub(script=[429], headers={"Retry-After": "2"}) as stub:
+        result = push(out, stub.url, backoff=0.25, sleep=waits.append, env={})
+    assert result.exit_code == 0 and waits == [2.0]
+
+
+def test_a_redirect_stops_the_push_and_names_the_target(out):
+    with Stub(script=[301], headers={"Location": "https://elsewhere/store"}) as stub:
+        result = aerokg("push", "-o", str(out), "--endpoint", stub.url)
+    assert result.exit_code == 1
+    assert "redirects" in result.output and "https://elsewhere/store" in result.output
+    assert len(stub.requests) == 1
+
+
+def test_graph_urls():
+    from pipeline.push import graph_url
+
+    assert graph_url("http://h/store", "https://w3id.org/g/a b#x?y=1") == \
+        "http://h/store?graph=https%3A%2F%2Fw3id.org%2Fg%2Fa%20b%23x%3Fy%3D1"
+    assert graph_url("http://h/store", None) == "http://h/store?default"
+    assert graph_url("http://h/gsp?key=1", None) == "http://h/gsp?key=1&default"
+
+
+def test_a_missing_oxigraph_binary_fails_the_server_tests(monkeypatch, tmp_path):
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "python"))
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(pytest.fail.Exception, match="oxigraph` server binary is missing"):
+        oxigraph_binary()
