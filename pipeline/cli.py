@@ -120,9 +120,13 @@ def evaluate_ner_command(file: Path, model: str | None, as_json: bool) -> None:
               help="Keep articles in any language (default: non-Italian ones are skipped).")
 @click.option("--max-bytes", type=click.IntRange(min=1), default=5_000_000, show_default=True,
               help="Larger input files are not read (reported as failed).")
+@click.option("--workers", "-j", type=click.IntRange(min=1), default=None,
+              help="Processes running the NLP and mapping stages (default: the number of "
+                   "cores; 1 runs them in the main process).")
 @click.pass_context
 def run(ctx: click.Context, paths: tuple[Path, ...], out_dir: Path, model: str | None,
-        strict: bool, prune: bool, full: bool, force_language: bool, max_bytes: int) -> None:
+        strict: bool, prune: bool, full: bool, force_language: bool, max_bytes: int,
+        workers: int | None) -> None:
     """Build the knowledge graph of the articles in PATHS (default: corpus/).
 
     PATHS are files or directories of articles (.txt, .md, .html, .json, .jsonl). Writes
@@ -163,7 +167,8 @@ def run(ctx: click.Context, paths: tuple[Path, ...], out_dir: Path, model: str |
     try:
         result = run_pipeline(paths or (Path("corpus"),), out_dir, model=model,
                               progress=terminal_progress, strict=strict, prune=prune,
-                              full=full, force_language=force_language, max_bytes=max_bytes)
+                              full=full, force_language=force_language, max_bytes=max_bytes,
+                              workers=workers)
     except OutDirBusy as err:
         click.echo(f"Error: {err}", err=True)
         ctx.exit(EXIT_BUSY)

@@ -167,13 +167,16 @@ def _lang_from_config(path: Path) -> str:
 # -- the manifest file --------------------------------------------------------------------------
 @dataclass
 class Manifest:
-    """``articles``: id -> entry (see the module doc); ``outputs``: the last export."""
+    """``articles``: id -> entry (see the module doc); ``outputs``: the last export;
+    ``store``: what the corpus store holds (:func:`pipeline.store.sync`)."""
 
     articles: dict[str, dict[str, Any]] = field(default_factory=dict)
     outputs: dict[str, Any] = field(default_factory=dict)
+    store: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        return {"format": FORMAT, "articles": self.articles, "outputs": self.outputs}
+        return {"format": FORMAT, "articles": self.articles, "outputs": self.outputs,
+                "store": self.store}
 
 
 _ENTRY_TYPES = {"id": str, "path": str, "sha256": str, "stamp": dict, "status": str,
@@ -206,12 +209,13 @@ def load_manifest(path: str | os.PathLike[str]) -> tuple[Manifest, str | None]:
         else:
             dropped.append(str(key))
     outputs = data.get("outputs") if isinstance(data.get("outputs"), dict) else {}
+    store = data.get("store") if isinstance(data.get("store"), dict) else {}
     warning = None
     if dropped or not isinstance(raw, dict):
         warning = (f"manifest {path}: {len(dropped)} malformed entries dropped"
                    + (f" ({', '.join(sorted(dropped)[:5])})" if dropped else "")
                    + "; those articles are processed again")
-    return Manifest(articles=articles, outputs=outputs), warning
+    return Manifest(articles=articles, outputs=outputs, store=store), warning
 
 
 def save_manifest(path: str | os.PathLike[str], manifest: Manifest) -> None:

@@ -160,6 +160,7 @@ def run(
     force_language: bool = False,
     max_bytes: int | None = None,
     batch_size: int = BATCH_SIZE,
+    workers: int | None = None,
 ) -> RunResult:
     """Build (or bring up to date) the knowledge graph of the articles under ``paths`` in
     ``out_dir``; see the module doc.
@@ -168,6 +169,8 @@ def run(
     articles no longer in the inputs; ``strict`` stops at the first failed or skipped article
     (the state stays consistent, the outputs are not rewritten). ``progress`` is a context
     manager factory yielding a callable called once per article (:func:`terminal_progress`).
+    ``workers`` processes run the NLP and mapping stages (default: the number of cores; 1
+    runs them in this process), see :mod:`pipeline.workers`.
 
     Raises ``ModelNotFoundError``/``ConfigError`` (bad model setting, before anything is
     written), :class:`OutDirBusy` (another run holds ``out_dir``), and lets
@@ -177,11 +180,14 @@ def run(
     facts = model_stamp(model)
     out_dir = Path(out_dir)
     state = out_dir / STATE_DIR
-    with OutDirLock(state / LOCK_FILE, out_dir):
+    from pipeline.workers import default_workers
+
+    with OutDirLock(state / LOCK_FILE, out_dir) as lock:
         job = _Run(
             paths=[Path(p) for p in paths], out_dir=out_dir, facts=facts, strict=strict,
             prune=prune, full=full, force_language=force_language, max_bytes=max_bytes,
             batch_size=max(1, batch_size), progress=progress, started=started,
+            workers=max(1, workers or default_workers()), lock_fd=getattr(lock, "_fd", None),
         )
         return job.execute()
 
@@ -199,6 +205,8 @@ class _Run:
     batch_size: int
     progress: ProgressFactory | None
     started: float
+    workers: int = 1
+    lock_fd: int | None = None
 
     def __post_init__(self) -> None:
         self.state_dir = self.out_dir / STATE_DIR
@@ -211,6 +219,9 @@ class _Run:
         self.missing: list[dict] = []
         self.pruned: list[dict] = []
         self.queue: list[tuple[Any, str]] = []  # (article, why it is processed)
+        self.why: dict[str, str] = {}  # article id -> why it is processed (while in flight)
+        self.processor: Any = None  # pipeline.workers.Processor, made for the first article
+        self.store: Any = None  # the corpus store (pipeline.store)
         self.nlp: Any = None
         self.seconds = {"load_model": 0.0, "nlp": 0.0, "mapping": 0.0}
         self.dirty = False
@@ -230,6 +241,7 @@ class _Run:
         stopped: dict | None = None
         progress = self.progress() if self.progress else _no_progress()
         try:
+            self.open_store()
             with progress as advance:
                 self.advance = advance
                 for item in _read_corpus(self.paths, self.max_bytes, self.force_language):
@@ -238,9 +250,12 @@ class _Run:
                     else:
                         self.add_article(item)
                 self.process_queue()
+                self.finish_processing()
         except _StopRun as stop:
             stopped = stop.entry
         finally:
+            if self.processor is not None:
+                self.processor.close()
             self.flush(force=True)
         read_done = time.perf_counter()
         if not self.articles and not self.problems:
@@ -252,6 +267,9 @@ class _Run:
             self.flush(force=True)
             outputs, export_info = self.export()
             self.collect_garbage()
+        if self.store is not None:
+            self.store.flush()
+            self.store = None
         report = self.report(stopped, manifest_state, export_info, read_done)
         if stopped is None:
             # Last: a report in OUT_DIR always describes the graph files next to it.
@@ -331,56 +349,91 @@ class _Run:
         if pending:
             self.dirty = True
             self.flush(force=True)
-        nlp = self.load_model()
-        for article, why, doc, error in self.parse(nlp, batch):
-            stage = "nlp"
-            if error is None:
-                stage = "mapping"
-                try:
-                    mapped_at = time.perf_counter()
-                    dataset, counts, warnings = _map_article(article, doc)
-                    stage = "write"
-                    name, graph_sha = article_graphs.write_graph_file(
-                        self.graphs_dir, article.id, dataset)
-                    self.seconds["mapping"] += time.perf_counter() - mapped_at
-                except Exception as err:  # noqa: BLE001  (one bad article never kills the batch)
-                    error = err
-            if error is not None:
-                self.fail(article, error, stage)
-            else:
-                self.done(article, why, name, graph_sha, counts, warnings)
-            self.flush()
+        from pipeline.workers import Processor
 
-    def load_model(self) -> Any:
-        if self.nlp is None:
-            from pipeline.nlp import loader
+        if self.processor is None:
+            self.processor = Processor(
+                self.facts.model_path, self.workers, close_fds=(
+                    () if self.lock_fd is None else (self.lock_fd,)),
+                on_loading=lambda: self.advance(
+                    f"loading the model {self.facts.model_name}", 0))
+        for article, why in batch:
+            self.why[article.id] = why
+        self.processor.submit([article for article, _ in batch])
+        for article, result in self.processor.results():
+            self.handle(article, result)
 
-            loading = time.perf_counter()
-            self.advance(f"loading the model {self.facts.model_name}", 0)
-            self.nlp = loader.load_nlp(self.facts.model_path)
-            self.seconds["load_model"] += time.perf_counter() - loading
-        return self.nlp
+    def finish_processing(self) -> None:
+        if self.processor is not None:
+            for article, result in self.processor.drain():
+                self.handle(article, result)
+            self.seconds["load_model"] += self.processor.load_seconds
+            self.nlp = self.processor.nlp or (self.processor.model_path
+                                              if self.processor.workers > 1 else None)
 
-    def parse(self, nlp: Any, batch: list[tuple[Any, str]]) -> Iterator[tuple]:
-        """(article, why, doc, None) or (article, why, None, error), in order. A batch that
-        fails is parsed again one article at a time, to find the one that fails."""
-        parsing = time.perf_counter()
-        try:
-            docs = list(nlp.pipe([a.text for a, _ in batch], batch_size=len(batch)))
-        except Exception:  # noqa: BLE001
-            docs = None
-        self.seconds["nlp"] += time.perf_counter() - parsing
-        for i, (article, why) in enumerate(batch):
-            if docs is not None:
-                yield article, why, docs[i], None
-                continue
-            parsing = time.perf_counter()
+    def handle(self, article: Any, result: Any) -> None:
+        """Write one article's result: graph file, store, then manifest entry."""
+        why = self.why.pop(article.id, "")
+        self.seconds["nlp"] += result.seconds.get("nlp", 0.0)
+        self.seconds["mapping"] += result.seconds.get("mapping", 0.0)
+        if result.error is None:
             try:
-                doc, error = nlp(article.text), None
+                name = article_graphs.graph_file_name(article.id)
+                from pipeline.export.atomic import atomic_write
+
+                atomic_write(self.graphs_dir / name, result.nquads)
+                self.store_replace(article.id, result.nquads, result.graph_sha256)
             except Exception as err:  # noqa: BLE001
-                doc, error = None, err
-            self.seconds["nlp"] += time.perf_counter() - parsing
-            yield article, why, doc, error
+                self.fail(article, err, "write")
+            else:
+                self.done(article, why, name, result.graph_sha256, result.counts,
+                          result.warnings)
+        else:
+            stage, error_class, reason = result.error
+            self.fail(article, _Failure(error_class, reason), stage)
+        self.flush()
+
+    # -- the corpus store ------------------------------------------------------------------------
+    def open_store(self) -> None:
+        """Open ``.aerokg/store`` and bring it in line with the graph files (pipeline.store)."""
+        from pipeline import store as corpus_store
+
+        def ontology() -> Path:
+            from pipeline.mapping import vocab
+
+            return Path(vocab.ONTOLOGY_PATH)
+
+        self.store, fresh = corpus_store.open_store(self.state_dir / corpus_store.STORE_DIR)
+        wanted = {i: self.manifest.articles[i].get("graph_sha256", "") for i in self.included()}
+
+        def read(article_id: str) -> bytes:
+            return (self.graphs_dir / article_graphs.graph_file_name(article_id)).read_bytes()
+
+        before = json.dumps(self.manifest.store, sort_keys=True)
+        self.manifest.store, unreadable = corpus_store.sync(
+            self.store, fresh, self.manifest.store, wanted, read, ontology)
+        for article_id in unreadable:
+            self.unreadable_graph(article_id, OSError("graph file unreadable"))
+        if json.dumps(self.manifest.store, sort_keys=True) != before:
+            self.dirty = True
+            self.manifest.outputs = {}  # the outputs come from the store: write them again
+            self.flush(force=True)
+
+    def store_replace(self, article_id: str, nquads: bytes, sha256: str) -> None:
+        from pipeline import store as corpus_store
+
+        held = self.manifest.store.setdefault("articles", {})
+        old = held.pop(article_id, None)
+        self.dirty = True
+        held[article_id] = corpus_store.replace_article(self.store, old, nquads, sha256)
+
+    def store_remove(self, article_id: str) -> None:
+        from pipeline import store as corpus_store
+
+        old = self.manifest.store.get("articles", {}).pop(article_id, None)
+        if old is not None and self.store is not None:
+            corpus_store.remove_article(self.store, old)
+            self.dirty = True
 
     def done(self, article: Any, why: str, name: str, graph_sha: str, counts: dict,
              warnings: list[str]) -> None:
@@ -406,6 +459,7 @@ class _Run:
     def fail(self, article: Any, error: BaseException, stage: str) -> None:
         article_graphs.remove_graph_file(self.graphs_dir,
                                          article_graphs.graph_file_name(article.id))
+        self.store_remove(article.id)
         self.manifest.articles[article.id] = {
             "id": article.id,
             "path": str(article.path),
@@ -414,13 +468,13 @@ class _Run:
             "status": "failed",
             "graph": article_graphs.graph_file_name(article.id),
             "counts": {},
-            "error": {"stage": stage, "error_class": type(error).__name__,
+            "error": {"stage": stage, "error_class": _error_class(error),
                       "reason": _reason(error)},
         }
         self.dirty = True
         entry = self.articles[article.id]
         entry |= {"status": "failed", "stage": stage, "reason": _reason(error),
-                  "error_class": type(error).__name__}
+                  "error_class": _error_class(error)}
         self.advance(article.id)
         if self.strict:
             self.flush(force=True)
@@ -445,6 +499,7 @@ class _Run:
             info = {"article": article_id, "file": entry["path"]}
             if self.prune or not usable:
                 article_graphs.remove_graph_file(self.graphs_dir, name)
+                self.store_remove(article_id)
                 del self.manifest.articles[article_id]
                 self.dirty = True
                 if self.prune:
@@ -479,20 +534,10 @@ class _Run:
             return paths, {"rewritten": False, "run": last.get("run"),
                            "export": last.get("export", {})}
 
-        from pipeline.export.writer import export_graphs
+        from pipeline import store as corpus_store
+        from pipeline.export.writer import export_streamed
         from pipeline.mapping.rdf import RunInfo, add_run, new_dataset
 
-        dataset = new_dataset()
-        for article_id in list(included):
-            try:
-                article_graphs.read_graph_file(
-                    self.graphs_dir / article_graphs.graph_file_name(article_id), dataset)
-            except Exception as err:  # noqa: BLE001  (a damaged graph file: redo the article)
-                self.unreadable_graph(article_id, err)
-                included.remove(article_id)
-                key = ""  # these outputs lack an article: never reuse them as they are
-        if not key:
-            fingerprint = self.fingerprint(included)
         run_info = RunInfo(
             aerokg_version=self.stamp["aerokg_version"],
             model_name=self.stamp["model_name"],
@@ -500,8 +545,15 @@ class _Run:
             article_ids=tuple(included),
             fingerprint=fingerprint,
         )
+        dataset = new_dataset()
         add_run(dataset, run_info)
-        paths, export = export_graphs(dataset, self.out_dir)
+        run_nquads = article_graphs.nquads_bytes(dataset)
+        corpus_store.set_run_graph(self.store, run_nquads)
+        held = self.manifest.store.get("articles", {})
+        by_graph = sorted(included, key=lambda i: (held.get(i, {}).get("graphs", []), i))
+        paths, export = export_streamed(
+            run_nquads, [self.graphs_dir / article_graphs.graph_file_name(i) for i in by_graph],
+            self.out_dir)
         self.manifest.outputs = {
             "key": key,
             "run": str(run_info.iri),
@@ -529,6 +581,7 @@ class _Run:
         return _digest([made_with(self.stamp), *items])[:16]
 
     def unreadable_graph(self, article_id: str, error: BaseException) -> None:
+        self.store_remove(article_id)
         entry = self.manifest.articles[article_id]
         entry["status"] = "failed"
         entry["error"] = {"stage": "export", "error_class": type(error).__name__,
@@ -613,16 +666,18 @@ class _Run:
 
 # -- helpers -------------------------------------------------------------------------------------
 def _map_article(article: Any, doc: Any) -> tuple[Any, dict, list[str]]:
-    """Mapping stage for one parsed article: its own dataset, the counts and the warnings."""
-    from pipeline.mapping.entities import resolve_entities
-    from pipeline.mapping.rdf import add_article, new_dataset
-    from pipeline.nlp.analyse import to_document
+    """Mapping stage for one parsed article (:func:`pipeline.workers.map_article`)."""
+    from pipeline.workers import map_article
 
-    document = to_document(article, doc)
-    index = resolve_entities(document)
-    dataset = new_dataset()
-    counts = add_article(dataset, document, index)
-    return dataset, counts, list(document.warnings)
+    return map_article(article, doc)
+
+
+class _Failure(Exception):
+    """An article's error as reported by a worker: its class name and reason."""
+
+    def __init__(self, error_class: str, reason: str) -> None:
+        super().__init__(reason)
+        self.error_class = error_class
 
 
 def _read_corpus(paths: list[Path], max_bytes: int | None,
@@ -660,6 +715,10 @@ class _DuplicateProblem:
         object.__setattr__(self, "path", str(article.path))
         object.__setattr__(self, "message", f"duplicate article id {article.id!r}: "
                                             f"{first['file']} has it too and is kept")
+
+
+def _error_class(error: BaseException) -> str:
+    return error.error_class if isinstance(error, _Failure) else type(error).__name__
 
 
 def _reason(error: BaseException) -> str:

@@ -2,7 +2,8 @@
 previous outputs intact, and the next run completes the work with outputs equal to a clean run's.
 
 The fast tests run the real command line in a subprocess on the tiny hand-made pipeline, its
-mapping slowed down (a launcher script wraps ``pipeline.runner._map_article``) so the run can be
+mapping slowed down (a launcher script wraps ``pipeline.workers.map_article``, which the
+forked worker processes inherit) so the run can be
 caught in the middle; the runs before and after it, and the clean run to compare with, run in
 this process (same code, same model: the same outputs, and seconds saved). The slow test does
 the same with the shipped model and no slowing down.
@@ -33,10 +34,10 @@ LAUNCHER = """\
 import os, sys, time
 
 import pipeline.nlp.loader as loader
-import pipeline.runner as runner
+import pipeline.workers as workers
 
 loader.ensure_domain_layer = lambda nlp: nlp  # the tiny model as it is (no gazetteer: fast)
-_map_article = runner._map_article
+_map_article = workers.map_article
 
 
 def slow_map_article(article, doc):
@@ -44,7 +45,7 @@ def slow_map_article(article, doc):
     return _map_article(article, doc)
 
 
-runner._map_article = slow_map_article
+workers.map_article = slow_map_article
 from pipeline.cli import cli
 
 cli(["run", *sys.argv[1:]], prog_name="aerokg")
@@ -196,7 +197,8 @@ def test_ctrl_c_mid_run_saves_the_work_done(work, run_here, sig):
 @needs_dev_corpus
 def test_a_second_concurrent_run_is_refused(work):
     out = work / "out"
-    process = launch(command(work, work / "corpus", out), delay=0.3)
+    # two worker processes, two articles per task: the run lasts about 4 x delay
+    process = launch(command(work, work / "corpus", out), delay=1.0)
     try:
         wait_for_graphs(process, out, 1, timeout=120)
         second = subprocess.run(command(work, work / "corpus", out), capture_output=True,

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import os
 import warnings
+from collections.abc import Iterable, Iterator
 from io import BytesIO
 from typing import Any
 
@@ -45,10 +46,13 @@ from rdflib.plugins.serializers.trig import TrigSerializer
 from rdflib.plugins.serializers.turtle import TurtleSerializer
 from rdflib.term import Node
 
-from pipeline.export.atomic import atomic_write
+from pyoxigraph import RdfFormat
+
+from pipeline.export.atomic import atomic_output, atomic_write
 from pipeline.mapping.vocab import PREFIXES
 
-__all__ = ["turtle_bytes", "trig_bytes", "write_turtle", "write_trig"]
+__all__ = ["stream_trig", "stream_turtle", "turtle_bytes", "trig_bytes", "write_turtle",
+           "write_trig"]
 
 
 def write_turtle(dataset: Dataset, path: str | os.PathLike[str]) -> None:
@@ -137,3 +141,76 @@ def _nt_key(triple: tuple[Node, Node, Node]) -> tuple[str, str, str]:
 
 def _graph_order(name: Node) -> tuple[bool, str]:
     return (name != DATASET_DEFAULT_GRAPH_ID, name.n3())
+
+
+# -- streamed from the per-article graph files (pyoxigraph) -------------------------------------
+# Not from the Oxigraph store: it keeps literals in canonical form (xsd:nonNegativeInteger
+# becomes xsd:integer, "1.50" becomes "1.5"), and the files must keep the mapping's terms.
+
+
+def _store_prefixes() -> dict[str, str]:
+    return {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}
+
+
+def stream_trig(run_nquads: bytes, graph_files: Iterable[str | os.PathLike[str]],
+                path: str | os.PathLike[str]) -> dict[str, int]:
+    """``graph.trig`` streamed by pyoxigraph: the default graph (the run, ``run_nquads``)
+    first, then the quads of each N-Quads file of ``graph_files`` as they are (one graph per
+    file, lines sorted: :func:`pipeline.article_graphs.nquads_bytes`), in the order given.
+    Returns the counts of quads and named graphs. Memory: one quad at a time."""
+    from pyoxigraph import parse, serialize
+
+    counts = {"quads": 0, "named_graphs": 0}
+
+    def quads() -> Iterator[Any]:
+        for quad in parse(run_nquads, RdfFormat.N_QUADS):
+            counts["quads"] += 1
+            yield quad
+        for name in graph_files:
+            graphs = set()
+            for quad in parse(path=str(name), format=RdfFormat.N_QUADS):
+                counts["quads"] += 1
+                graphs.add(str(quad.graph_name))
+                yield quad
+            counts["named_graphs"] += len(graphs)
+
+    with atomic_output(path, "wb") as out:
+        serialize(quads(), out, RdfFormat.TRIG, prefixes=_store_prefixes())
+    return counts
+
+
+def stream_turtle(run_nquads: bytes, graph_files: Iterable[str | os.PathLike[str]],
+                  path: str | os.PathLike[str]) -> int:
+    """``graph.ttl`` streamed: the union of the triples of ``run_nquads`` and ``graph_files``,
+    each triple once, in N-Triples order (an external ``sort -u``: memory does not grow with
+    the corpus), serialised by pyoxigraph with the prefixes of ``PREFIXES``. Returns the
+    number of triples."""
+    import subprocess
+    import tempfile
+
+    from pyoxigraph import parse, serialize
+
+    with tempfile.TemporaryDirectory(prefix="aerokg-ttl-", dir=os.path.dirname(path) or ".") \
+            as tmp:
+        lines = os.path.join(tmp, "triples.nt")
+        with open(lines, "wb") as out:
+            sources: list[Any] = [run_nquads, *graph_files]
+            for source in sources:
+                quads = (parse(source, RdfFormat.N_QUADS) if isinstance(source, bytes)
+                         else parse(path=str(source), format=RdfFormat.N_QUADS))
+                out.writelines(f"{q.triple} .\n".encode() for q in quads)
+        unique = os.path.join(tmp, "unique.nt")
+        subprocess.run(["sort", "-u", "-S", "64M", "-T", tmp, "-o", unique, lines], check=True,
+                       env={**os.environ, "LC_ALL": "C"})
+        os.unlink(lines)
+        count = 0
+
+        def triples() -> Iterator[Any]:
+            nonlocal count
+            for triple in parse(path=unique, format=RdfFormat.N_TRIPLES):
+                count += 1
+                yield triple
+
+        with atomic_output(path, "wb") as out:
+            serialize(triples(), out, RdfFormat.TURTLE, prefixes=_store_prefixes())
+    return count

@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # the writers (rdflib, networkx) are imported when something is written
     from rdflib import Dataset
 
-__all__ = ["GRAPH_FILES", "OUTPUT_FILES", "export_all", "export_graphs"]
+__all__ = ["GRAPH_FILES", "OUTPUT_FILES", "export_all", "export_graphs",
+           "export_streamed"]
 
 #: Output name -> file name in the output directory, in the order they are written.
 OUTPUT_FILES: dict[str, str] = {
@@ -84,6 +85,53 @@ def export_graphs(
         "named_graphs": len(
             {quad[3] for quad in quads if quad[3] is not None} - {dataset.default_graph.identifier}
         ),
+        "nodes": G.number_of_nodes(),
+        "edges": G.number_of_edges(),
+        "nodes_by_type": dict(sorted(Counter(t for _, t in G.nodes(data="type")).items())),
+        "edges_by_type": dict(sorted(Counter(t for _, _, t in G.edges(data="type")).items())),
+    }
+    return paths, export
+
+
+def export_streamed(
+    run_nquads: bytes, graph_files: list[Path], out_dir: str | os.PathLike[str]
+) -> tuple[dict[str, Path], dict[str, Any]]:
+    """As :func:`export_graphs`, from the run's metadata graph (N-Quads) and the per-article
+    graph files, in the order given: ``graph.ttl`` and ``graph.trig`` are streamed by
+    pyoxigraph (:func:`pipeline.export.rdf.stream_trig`, :func:`~.stream_turtle`), never
+    held whole; the property graph (GraphML, GEXF, Cytoscape) is built from the files."""
+    import warnings
+
+    from rdflib import Dataset
+
+    from pipeline.export.cytoscape import write_cyjs
+    from pipeline.export.gexf import write_gexf
+    from pipeline.export.graphml import write_graphml
+    from pipeline.export.property_graph import to_property_graph
+    from pipeline.export.rdf import stream_trig, stream_turtle
+
+    directory = Path(out_dir)
+    directory.mkdir(parents=True, exist_ok=True)
+    paths = {name: directory / file_name for name, file_name in GRAPH_FILES.items()}
+    triples = stream_turtle(run_nquads, graph_files, paths["turtle"])
+    counts = stream_trig(run_nquads, graph_files, paths["trig"])
+
+    dataset = Dataset()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        dataset.parse(data=run_nquads, format="nquads")
+        for name in graph_files:
+            dataset.parse(str(name), format="nquads")
+    G = to_property_graph(dataset)
+    del dataset
+    write_graphml(G, paths["graphml"])
+    write_gexf(G, paths["gexf"])
+    write_cyjs(G, paths["cyjs"])
+    export = {
+        "files": dict(OUTPUT_FILES),
+        "quads": counts["quads"],
+        "triples": triples,
+        "named_graphs": counts["named_graphs"],
         "nodes": G.number_of_nodes(),
         "edges": G.number_of_edges(),
         "nodes_by_type": dict(sorted(Counter(t for _, t in G.nodes(data="type")).items())),

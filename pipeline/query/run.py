@@ -18,7 +18,12 @@ Engine: pyoxigraph, used for everything here (loading, querying), not rdflib. Re
 * it keeps numeric literals in canonical form, so ``STR()`` of the ``xsd:decimal``
   ``9000000.0`` is ``9000000`` (the trade-value column wants plain units).
 
-The graph is loaded into an in-memory store; nothing is written to disk.
+The graph is the corpus store an ``aerokg run`` keeps in ``OUT_DIR/.aerokg/store``
+(:mod:`pipeline.store`), opened read-only (a run may be writing it at the same time): its
+article graphs are the named graphs, and its default graph (the run) plus its ontology graph
+are the query's default graph. An output folder without a store (older runs, or graph files
+copied elsewhere) has ``graph.trig``/``graph.ttl`` loaded into an in-memory store instead;
+nothing is written to disk.
 
 Rows are returned as tuples of plain strings: a literal's lexical form, an IRI as its string,
 a blank node as ``_:id``, an unbound variable as ``""``.
@@ -43,7 +48,16 @@ from collections.abc import Iterable, Mapping
 from importlib import resources
 from pathlib import Path
 
-from pyoxigraph import Literal, NamedNode, QueryBoolean, QuerySolutions, RdfFormat, Store, Variable
+from pyoxigraph import (
+    DefaultGraph,
+    Literal,
+    NamedNode,
+    QueryBoolean,
+    QuerySolutions,
+    RdfFormat,
+    Store,
+    Variable,
+)
 
 from pipeline.mapping import vocab
 
@@ -51,8 +65,10 @@ __all__ = [
     "QUESTIONS",
     "FORMATS",
     "GRAPH_FILES",
+    "CorpusStore",
     "QueryError",
     "load_output",
+    "open_store",
     "named_queries",
     "parse_params",
     "run_query",
@@ -86,8 +102,44 @@ class QueryError(ValueError):
 # ---------------------------------------------------------------------------------------------
 
 
-def load_output(out_dir: str | os.PathLike[str]) -> Store:
-    """An in-memory pyoxigraph ``Store`` with ``OUT_DIR/graph.trig`` (else ``graph.ttl``) and
+class CorpusStore:
+    """A corpus store opened read-only, queried with its run graph and ontology graph as the
+    default graph and its article graphs as the named graphs. Other attributes are the
+    ``Store``'s."""
+
+    def __init__(self, store: Store) -> None:
+        from pipeline import store as corpus_store
+
+        self.store = store
+        self.default_graph = [DefaultGraph(), corpus_store.ONTOLOGY_GRAPH]
+        self.named_graphs = corpus_store.named_article_graphs(store)
+
+    def query(self, query: str, **kwargs):
+        kwargs.setdefault("default_graph", self.default_graph)
+        kwargs.setdefault("named_graphs", self.named_graphs)
+        return self.store.query(query, **kwargs)
+
+    def __getattr__(self, name: str):
+        return getattr(self.store, name)
+
+
+def open_store(out_dir: str | os.PathLike[str]) -> CorpusStore | None:
+    """OUT_DIR's corpus store, read-only, or None when there is none (or it cannot be read)."""
+    path = Path(out_dir) / ".aerokg" / "store"
+    if not path.is_dir():
+        return None
+    try:
+        store = CorpusStore(Store.read_only(str(path)))
+    except (OSError, ValueError, RuntimeError):
+        return None
+    if not store.named_graphs:  # e.g. left behind empty: the files are the better answer
+        return None
+    return store
+
+
+def load_output(out_dir: str | os.PathLike[str]) -> Store | CorpusStore:
+    """OUT_DIR's corpus store (:func:`open_store`) when it has one; else an in-memory
+    pyoxigraph ``Store`` with ``OUT_DIR/graph.trig`` (else ``graph.ttl``) and
     the ontology (``vocab.ONTOLOGY_PATH``).
 
     ``graph.trig`` is loaded as it is: its named graphs (one per article) and its default graph
@@ -104,6 +156,9 @@ def load_output(out_dir: str | os.PathLike[str]) -> Store:
         raise QueryError(f"output directory not found: {out}")
     if not out.is_dir():
         raise QueryError(f"not a directory: {out} (give the output directory of a run)")
+    corpus = open_store(out)
+    if corpus is not None:
+        return corpus
     graph_path = next((out / name for name in GRAPH_FILES if (out / name).is_file()), None)
     if graph_path is None:
         raise QueryError(
@@ -262,7 +317,9 @@ def run_query(
     text, source = _resolve(name_or_path)
     substitutions = _substitutions(params)
     store = (
-        out_dir_or_store if isinstance(out_dir_or_store, Store) else load_output(out_dir_or_store)
+        out_dir_or_store
+        if isinstance(out_dir_or_store, Store | CorpusStore)
+        else load_output(out_dir_or_store)
     )
     try:
         result = store.query(text, substitutions=substitutions or None)

@@ -1,0 +1,165 @@
+"""The corpus graph on disk: an Oxigraph store (pyoxigraph) in ``OUT_DIR/.aerokg/store/``.
+
+It holds one named graph per article (loaded from the article's N-Quads, replaced when the
+article changes, removed when it is pruned), the run's metadata in the default graph and the
+ontology in its own named graph (:data:`ONTOLOGY_GRAPH`, never exported). ``aerokg query``
+reads it, and ``graph.ttl``/``graph.trig`` are streamed from it (:mod:`pipeline.export.rdf`).
+
+The per-article graph files stay the durable truth: the manifest records, per article, the
+graph-file hash the store holds (``Manifest.store``). When the store is missing, unreadable or
+out of step with the manifest, :func:`sync` brings it back in line from the graph files (a bulk
+load when it starts from nothing). Replacing an article's graph is "remove its graphs, load the
+new quads": a crash between the two leaves the manifest saying the store holds the old hash,
+so the next run loads the article again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from pyoxigraph import DefaultGraph, NamedNode, RdfFormat, Store, parse
+
+__all__ = ["ONTOLOGY_GRAPH", "STORE_DIR", "article_graph_names", "named_article_graphs",
+           "open_store", "open_read_only", "sync"]
+
+STORE_DIR = "store"
+ONTOLOGY_GRAPH = NamedNode("urn:aerokg:ontology")
+FORMAT = 1
+
+
+def open_store(path: Path) -> tuple[Store, bool]:
+    """The store at ``path`` (created when missing) and whether it was (re)created empty.
+    An unreadable store is deleted and created again."""
+    fresh = not path.exists()
+    try:
+        return Store(str(path)), fresh
+    except (OSError, ValueError, RuntimeError):
+        shutil.rmtree(path, ignore_errors=True)
+        return Store(str(path)), True
+
+
+def open_read_only(path: Path) -> Store:
+    return Store.read_only(str(path))
+
+
+def article_graph_names(nquads: bytes) -> list[str]:
+    """The graph IRIs of an article's N-Quads (its named graph; the default graph as "")."""
+    names = set()
+    for quad in parse(nquads, RdfFormat.N_QUADS):
+        g = quad.graph_name
+        names.add("" if isinstance(g, DefaultGraph) else g.value)
+    return sorted(names)
+
+
+def _graph(name: str) -> Any:
+    return DefaultGraph() if name == "" else NamedNode(name)
+
+
+def remove_article(store: Store, record: dict | None) -> None:
+    for name in (record or {}).get("graphs", []):
+        if name:
+            store.remove_graph(_graph(name))
+
+
+def replace_article(store: Store, old: dict | None, nquads: bytes, sha256: str) -> dict:
+    """Remove the article's old graphs, load its new quads; returns its new store record."""
+    names = article_graph_names(nquads)
+    remove_article(store, {"graphs": sorted(set((old or {}).get("graphs", [])) | set(names))})
+    store.load(nquads, RdfFormat.N_QUADS)
+    return {"sha256": sha256, "graphs": names}
+
+
+def named_article_graphs(store: Store) -> list[NamedNode]:
+    """The named graphs of the articles (the ontology's left out), sorted by IRI."""
+    return sorted((g for g in store.named_graphs() if g != ONTOLOGY_GRAPH), key=lambda g: g.value)
+
+
+def _ontology_stat(path: str) -> list[int] | None:
+    try:
+        st = Path(path).stat()
+    except OSError:
+        return None
+    return [st.st_size, st.st_mtime_ns]
+
+
+def sync(store: Store, fresh: bool, record: dict, wanted: dict[str, str],
+         read: Callable[[str], bytes],
+         ontology: Callable[[], Path]) -> tuple[dict, list[str]]:
+    """Bring ``store`` in line with ``wanted`` (article id -> graph-file sha256): ``record``
+    is the manifest's ``store`` section (what the store is believed to hold). Returns the new
+    record and the ids whose graph file could not be read (the caller redoes them).
+
+    A fresh store, a record of another format or a store whose named graphs differ from the
+    record is rebuilt from the graph files; otherwise only the articles whose hash differs are
+    replaced and those no longer wanted removed."""
+    held: dict[str, dict] = dict(record.get("articles", {})) if isinstance(record, dict) else {}
+    expected_graphs = {n for r in held.values() for n in r.get("graphs", []) if n}
+    rebuild = (fresh or not isinstance(record, dict) or record.get("format") != FORMAT
+               or {g.value for g in named_article_graphs(store)} != expected_graphs)
+    unreadable: list[str] = []
+    if rebuild:
+        store.clear()
+        held = {}
+        chunk: list[bytes] = []
+        size = 0
+        for article_id in sorted(wanted):
+            try:
+                data = read(article_id)
+                names = article_graph_names(data)
+            except (OSError, SyntaxError, ValueError):
+                unreadable.append(article_id)
+                continue
+            chunk.append(data)
+            size += len(data)
+            held[article_id] = {"sha256": hashlib.sha256(data).hexdigest(), "graphs": names}
+            if size > 64 << 20:
+                store.bulk_load(b"".join(chunk), RdfFormat.N_QUADS)
+                chunk, size = [], 0
+        if chunk:
+            store.bulk_load(b"".join(chunk), RdfFormat.N_QUADS)
+    else:
+        for article_id in sorted(set(held) - set(wanted)):
+            remove_article(store, held.pop(article_id))
+        for article_id, sha in sorted(wanted.items()):
+            if held.get(article_id, {}).get("sha256") == sha:
+                continue
+            try:
+                data = read(article_id)
+                held[article_id] = replace_article(store, held.get(article_id), data,
+                                                   hashlib.sha256(data).hexdigest())
+            except (OSError, SyntaxError, ValueError):
+                remove_article(store, held.pop(article_id, None))
+                unreadable.append(article_id)
+    # The ontology (its own graph) is reloaded when it changed; checked by file size and
+    # mtime first, so an unchanged run does not even import the vocabulary (and rdflib).
+    known = record.get("ontology") if isinstance(record, dict) else None
+    if (not rebuild and isinstance(known, dict) and known.get("path")
+            and _ontology_stat(known["path"]) == known.get("stat")):
+        return {"format": FORMAT, "ontology": known, "articles": held}, unreadable
+    path = ontology()
+    data = path.read_bytes()
+    sha = hashlib.sha256(data).hexdigest()
+    if rebuild or not isinstance(known, dict) or known.get("sha256") != sha:
+        store.clear_graph(ONTOLOGY_GRAPH)
+        store.load(data, RdfFormat.TURTLE, base_iri=path.resolve().as_uri(),
+                   to_graph=ONTOLOGY_GRAPH)
+    known = {"path": str(path), "stat": _ontology_stat(str(path)), "sha256": sha}
+    return {"format": FORMAT, "ontology": known, "articles": held}, unreadable
+
+
+def set_run_graph(store: Store, nquads: bytes) -> None:
+    """Replace the default graph (the run's metadata) with ``nquads``."""
+    store.clear_graph(DefaultGraph())
+    store.load(nquads, RdfFormat.N_QUADS)
+
+
+def quads(store: Store) -> Iterable[Any]:
+    """Every quad but the ontology's: the default graph first, then the named graphs."""
+    for quad in store.quads_for_pattern(None, None, None, DefaultGraph()):
+        yield quad
+    for graph in named_article_graphs(store):
+        yield from store.quads_for_pattern(None, None, None, graph)

@@ -1,0 +1,273 @@
+"""The NLP and mapping stages of `aerokg run`, on one process or a pool of worker processes.
+
+The unit of work is a plain top-level function, :func:`process_batch`: articles in, for each
+an :class:`ArticleResult` out (its N-Quads bytes, counts and warnings, or the stage, class and
+reason of its error). Nothing else crosses a process boundary: no spaCy ``Doc`` and no ``nlp``
+object is ever pickled; a worker loads the spaCy pipeline once (:func:`init_worker`) and keeps
+it for every batch it is given. The same function can run on other executors (e.g. Dask).
+
+:class:`Processor` feeds batches to the workers with a bounded number in flight (memory does
+not grow with the corpus) and gives the results back in input order. ``workers=1`` runs
+in-process, without a pool. A worker process that dies (segfault, ``os._exit``, OOM kill)
+fails only the article it was working on: the batches in flight are run again one article at
+a time in a fresh pool, and the article that kills its worker again is failed with that reason.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import os
+import signal
+import time
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["ArticleResult", "Processor", "default_workers", "init_worker", "map_article",
+           "process_batch", "run_batch"]
+
+_NLP: Any = None  # the worker's spaCy pipeline, loaded once by init_worker
+
+
+@dataclass
+class ArticleResult:
+    article_id: str
+    nquads: bytes | None = None
+    graph_sha256: str = ""
+    counts: dict = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    error: tuple[str, str, str] | None = None  # (stage, exception class, reason)
+    seconds: dict = field(default_factory=dict)  # nlp / mapping time spent on it
+
+
+def default_workers() -> int:
+    return max(1, os.cpu_count() or 1)
+
+
+def map_article(article: Any, doc: Any) -> tuple[Any, dict, list[str]]:
+    """Mapping stage for one parsed article: its own dataset, the counts and the warnings."""
+    from pipeline.mapping.entities import resolve_entities
+    from pipeline.mapping.rdf import add_article, new_dataset
+    from pipeline.nlp.analyse import to_document
+
+    document = to_document(article, doc)
+    index = resolve_entities(document)
+    dataset = new_dataset()
+    counts = add_article(dataset, document, index)
+    return dataset, counts, list(document.warnings)
+
+
+def _reason(error: BaseException) -> str:
+    text = str(error).strip() or repr(error)
+    return text if len(text) <= 500 else text[:497] + "..."
+
+
+def run_batch(nlp: Any, articles: list[Any]) -> list[ArticleResult]:
+    """The results of :func:`iter_batch`, as a list."""
+    return list(iter_batch(nlp, articles))
+
+
+def iter_batch(nlp: Any, articles: list[Any]) -> Iterator[ArticleResult]:
+    """NLP (``nlp.pipe`` over the batch; one article at a time if the batch fails, to find
+    the one that fails) then mapping, one article at a time. Each Doc is dropped as soon as
+    its article is mapped."""
+    from pipeline import article_graphs
+
+    parsing = time.perf_counter()
+    try:
+        docs: list[Any] | None = list(nlp.pipe([a.text for a in articles],
+                                               batch_size=len(articles)))
+    except Exception:  # noqa: BLE001
+        docs = None
+    share = (time.perf_counter() - parsing) / max(1, len(articles))
+    for i, article in enumerate(articles):
+        result = ArticleResult(article.id, seconds={"nlp": share if docs is not None else 0.0})
+        if docs is not None:
+            doc, docs[i] = docs[i], None
+        else:
+            parsing = time.perf_counter()
+            try:
+                doc = nlp(article.text)
+            except Exception as err:  # noqa: BLE001
+                result.error = ("nlp", type(err).__name__, _reason(err))
+                yield result
+                continue
+            finally:
+                result.seconds["nlp"] = time.perf_counter() - parsing
+        stage = "mapping"
+        mapping = time.perf_counter()
+        try:
+            dataset, counts, warnings = map_article(article, doc)
+            del doc
+            stage = "write"
+            data = article_graphs.nquads_bytes(dataset)
+            del dataset
+            result.nquads = data
+            result.graph_sha256 = hashlib.sha256(data).hexdigest()
+            result.counts, result.warnings = counts, list(warnings)
+        except Exception as err:  # noqa: BLE001  (one bad article never kills the batch)
+            result.error = (stage, type(err).__name__, _reason(err))
+        result.seconds["mapping"] = time.perf_counter() - mapping
+        yield result
+
+
+def init_worker(model_path: str, close_fds: tuple[int, ...] = ()) -> None:
+    """Pool initializer: load the spaCy pipeline once for this worker process."""
+    global _NLP
+    for fd in close_fds:  # e.g. the OUT_DIR lock: only the main process may hold it
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the main process handles Ctrl-C
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _die_with_parent()
+    from pipeline.nlp import loader
+
+    _NLP = loader.load_nlp(model_path)
+
+
+def process_batch(articles: list[Any]) -> list[ArticleResult]:
+    """Articles in -> their results out, with the worker's pipeline (see :func:`init_worker`)."""
+    return run_batch(_NLP, articles)
+
+
+def _die_with_parent() -> None:
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+class Processor:
+    """Runs batches of articles through :func:`process_batch` on ``workers`` processes (or
+    in-process for one worker) and yields (article, result) in input order.
+
+    ``submit(batch)`` may block until a result is ready (bounded work in flight); ``results()``
+    yields what is done; ``drain()`` waits for everything."""
+
+    def __init__(self, model_path: str, workers: int, close_fds: tuple[int, ...] = (),
+                 on_loading: Any = None, task_size: int = 2) -> None:
+        self.model_path = model_path
+        self.workers = max(1, workers)
+        self.task_size = max(1, task_size)
+        self.close_fds = close_fds
+        self.on_loading = on_loading
+        self.nlp: Any = None
+        self.pool: ProcessPoolExecutor | None = None
+        self.in_flight: deque[tuple[list[Any], Future]] = deque()
+        self.ready: deque[tuple[Any, ArticleResult]] = deque()
+        self.max_in_flight = 3 * self.workers  # tasks submitted ahead: bounded memory
+        self.local: Iterator[tuple[Any, ArticleResult]] | None = None
+        self.load_seconds = 0.0
+
+    # -- in-process ---------------------------------------------------------------------------
+    def _local(self, batch: list[Any]) -> None:
+        if self.nlp is None:
+            from pipeline.nlp import loader
+
+            if self.on_loading:
+                self.on_loading()
+            started = time.perf_counter()
+            self.nlp = loader.load_nlp(self.model_path)
+            self.load_seconds += time.perf_counter() - started
+        # results come out one by one, each written by the caller before the next is mapped
+        self.local = zip(batch, iter_batch(self.nlp, batch), strict=True)
+
+    # -- the pool -------------------------------------------------------------------------------
+    def _new_pool(self) -> ProcessPoolExecutor:
+        if self.on_loading and self.pool is None:
+            self.on_loading()
+        context = multiprocessing.get_context("fork")
+        return ProcessPoolExecutor(max_workers=self.workers, mp_context=context,
+                                   initializer=init_worker,
+                                   initargs=(self.model_path, self.close_fds))
+
+    def submit(self, batch: list[Any]) -> None:
+        if not batch:
+            return
+        if self.workers == 1:
+            assert self.local is None, "results() must be consumed between two submit()s"
+            self._local(batch)
+            return
+        if self.pool is None:
+            self.pool = self._new_pool()
+        # small tasks: results come back (and are written) soon, and the workers stay busy
+        for start in range(0, len(batch), self.task_size):
+            while len(self.in_flight) >= self.max_in_flight:
+                self._collect_head()
+            chunk = batch[start:start + self.task_size]
+            self.in_flight.append((chunk, self.pool.submit(process_batch, chunk)))
+
+    def _collect_head(self) -> None:
+        batch, future = self.in_flight.popleft()
+        try:
+            results = future.result()
+        except BrokenProcessPool:
+            self._recover([batch] + [b for b, _ in self.in_flight])
+            return
+        for article, result in zip(batch, results, strict=True):
+            self.ready.append((article, result))
+
+    def _recover(self, batches: list[list[Any]]) -> None:
+        """A worker died: run the batches in flight again, one article at a time, each in a
+        pool that is replaced whenever a worker dies; the article whose worker dies fails."""
+        self.in_flight.clear()
+        self._shutdown()
+        for batch in batches:
+            for article in batch:
+                self.pool = self.pool or self._new_pool()
+                try:
+                    [result] = self.pool.submit(process_batch, [article]).result()
+                except BrokenProcessPool as err:
+                    self._shutdown()
+                    result = ArticleResult(article.id, error=(
+                        "nlp", "WorkerDied",
+                        f"the worker process died while processing this article ({err})"))
+                self.ready.append((article, result))
+
+    def results(self) -> Iterator[tuple[Any, ArticleResult]]:
+        """The results ready now (and those of finished batches at the head), in order."""
+        if self.local is not None:
+            local, self.local = self.local, None
+            yield from local
+        while True:
+            while self.in_flight and self.in_flight[0][1].done():
+                self._collect_head()
+            if not self.ready:
+                return
+            yield self.ready.popleft()
+
+    def drain(self) -> Iterator[tuple[Any, ArticleResult]]:
+        if self.local is not None:
+            local, self.local = self.local, None
+            yield from local
+        while self.in_flight or self.ready:
+            if not self.ready:
+                self._collect_head()
+            while self.ready:
+                yield self.ready.popleft()
+
+    def _shutdown(self) -> None:
+        pool, self.pool = self.pool, None
+        if pool is None:
+            return
+        processes = list(getattr(pool, "_processes", {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            if process.is_alive():
+                process.kill()
+        for process in processes:
+            process.join(5)
+
+    def close(self) -> None:
+        self.in_flight.clear()
+        self._shutdown()
+        self.nlp = None

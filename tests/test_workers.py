@@ -1,0 +1,140 @@
+"""`aerokg run --workers N`: worker processes give the same bytes as one process, a worker that
+dies fails only its article, and Docs are not kept beyond their batch."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from test_runner import ARTICLES, aerokg_run, manifest_of, outputs, report_of, statuses
+
+from pipeline import workers
+from pipeline.runner import run
+
+
+@pytest.fixture(autouse=True)
+def _no_domain_layer(monkeypatch):
+    monkeypatch.setattr("pipeline.nlp.loader.ensure_domain_layer", lambda nlp: nlp)
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory):
+    from conftest import make_tiny_nlp
+
+    path = tmp_path_factory.mktemp("model") / "tiny"
+    make_tiny_nlp().to_disk(path)
+    return path
+
+
+@pytest.fixture
+def corpus(tmp_path):
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    for name, text in ARTICLES.items():
+        (folder / f"{name}.txt").write_text(f"title: {name}\n\n{text}\n", encoding="utf-8")
+    for i in range(9):  # enough articles for several tasks per worker
+        (folder / f"extra{i}.txt").write_text(
+            f"title: extra {i}\n\nMario e la FIAT a Roma, giorno {i}.\n", encoding="utf-8")
+    return folder
+
+
+def graph_files(out):
+    folder = out / ".aerokg" / "graphs"
+    return {p.name: p.read_bytes() for p in folder.iterdir()}
+
+
+def test_two_workers_give_the_same_bytes_as_one(corpus, tmp_path, model_dir):
+    one, two = tmp_path / "one", tmp_path / "two"
+    assert aerokg_run(corpus, one, model_dir, "--workers", "1").exit_code == 0
+    assert aerokg_run(corpus, two, model_dir, "--workers", "2").exit_code == 0
+    assert outputs(one) == outputs(two)
+    assert graph_files(one) == graph_files(two)
+    assert manifest_of(one)["articles"] == manifest_of(two)["articles"]
+    assert report_of(two)["totals"] == report_of(one)["totals"]
+
+
+def test_a_worker_that_dies_fails_only_its_article(corpus, tmp_path, model_dir, monkeypatch):
+    parent = os.getpid()
+    real = workers.map_article
+
+    def map_article(article, doc):
+        if article.id == "beta" and os.getpid() != parent:
+            os._exit(13)  # the worker process dies on the spot
+        return real(article, doc)
+
+    monkeypatch.setattr(workers, "map_article", map_article)
+    out = tmp_path / "out"
+    result = aerokg_run(corpus, out, model_dir, "--workers", "2")
+    assert result.exit_code == 1
+    got = statuses(out)
+    assert got.pop("beta") == "failed"
+    assert set(got.values()) == {"processed"}
+    beta = next(a for a in report_of(out)["articles"] if a["article"] == "beta")
+    assert beta["error_class"] == "WorkerDied"
+    assert "worker process died" in beta["reason"]
+    monkeypatch.setattr(workers, "map_article", real)
+    assert aerokg_run(corpus, out, model_dir, "--workers", "2").exit_code == 0
+    assert statuses(out)["beta"] == "processed"
+
+
+def test_docs_do_not_outlive_their_batch(corpus, tmp_path, model_dir, monkeypatch):
+    """In-process (one worker): while an article is mapped, only the Docs of its batch exist."""
+    from pipeline.nlp import loader
+
+    live = {"now": 0, "max": 0}
+
+    class Probe:
+        def __init__(self):
+            live["now"] += 1
+
+        def __del__(self):
+            live["now"] -= 1
+
+    class Probing:
+        def __init__(self, nlp):
+            self.nlp = nlp
+
+        def __call__(self, text):
+            doc = self.nlp(text)
+            doc.user_data["probe"] = Probe()
+            return doc
+
+        def pipe(self, texts, **kwargs):
+            for doc in self.nlp.pipe(texts, **kwargs):
+                doc.user_data["probe"] = Probe()
+                yield doc
+
+        def __getattr__(self, name):
+            return getattr(self.nlp, name)
+
+    real_load, real_map = loader.load_nlp, workers.map_article
+
+    def map_article(article, doc):
+        live["max"] = max(live["max"], live["now"])
+        return real_map(article, doc)
+
+    monkeypatch.setattr(loader, "load_nlp", lambda m: Probing(real_load(m)))
+    monkeypatch.setattr(workers, "map_article", map_article)
+    result = run([corpus], tmp_path / "out", model=str(model_dir), batch_size=3, workers=1)
+    assert result.exit_code == 0
+    assert result.report["totals"]["processed"] == len(ARTICLES) + 9
+    assert 1 <= live["max"] <= 3
+    assert live["now"] == 0
+
+
+def test_process_batch_is_plain_data_in_and_out(model_dir):
+    """The unit of work other executors (e.g. Dask) can run: picklable articles in, picklable
+    results (N-Quads bytes, counts) out."""
+    import pickle
+
+    from pipeline.corpus import Article
+
+    from pipeline.nlp import loader
+
+    workers._NLP = loader.load_nlp(str(model_dir))  # what init_worker does in a worker
+    try:
+        [result] = workers.process_batch([Article(id="a1", text="Mario va a Roma.")])
+    finally:
+        workers._NLP = None
+    assert result.error is None and result.nquads and result.counts["entities"] >= 1
+    assert pickle.loads(pickle.dumps(result)) == result
