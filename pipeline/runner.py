@@ -410,11 +410,11 @@ class _Run:
             return (self.graphs_dir / article_graphs.graph_file_name(article_id)).read_bytes()
 
         before = json.dumps(self.manifest.store, sort_keys=True)
-        self.manifest.store, unreadable = corpus_store.sync(
+        self.manifest.store, unreadable, reset = corpus_store.sync(
             self.store, fresh, self.manifest.store, wanted, read, ontology)
         for article_id in unreadable:
             self.unreadable_graph(article_id, OSError("graph file unreadable"))
-        if json.dumps(self.manifest.store, sort_keys=True) != before:
+        if reset or json.dumps(self.manifest.store, sort_keys=True) != before:
             self.dirty = True
             self.manifest.outputs = {}  # the outputs come from the store: write them again
             self.flush(force=True)
@@ -548,7 +548,9 @@ class _Run:
         dataset = new_dataset()
         add_run(dataset, run_info)
         run_nquads = article_graphs.nquads_bytes(dataset)
-        corpus_store.set_run_graph(self.store, run_nquads)
+        from pipeline.mapping import vocab
+
+        corpus_store.set_run_graph(self.store, run_nquads, Path(vocab.ONTOLOGY_PATH))
         held = self.manifest.store.get("articles", {})
         by_graph = sorted(included, key=lambda i: (held.get(i, {}).get("graphs", []), i))
         paths, export = export_streamed(

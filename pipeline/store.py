@@ -1,9 +1,10 @@
 """The corpus graph on disk: an Oxigraph store (pyoxigraph) in ``OUT_DIR/.aerokg/store/``.
 
 It holds one named graph per article (loaded from the article's N-Quads, replaced when the
-article changes, removed when it is pruned), the run's metadata in the default graph and the
-ontology in its own named graph (:data:`ONTOLOGY_GRAPH`, never exported). ``aerokg query``
-reads it, and ``graph.ttl``/``graph.trig`` are streamed from it (:mod:`pipeline.export.rdf`).
+article changes, removed when it is pruned), and in the default graph the run's metadata and
+the ontology, as the competency queries expect them (``aerokg query`` reads the store as it
+is). The exports are not made from it (Oxigraph keeps literals in canonical form, e.g.
+``xsd:nonNegativeInteger`` becomes ``xsd:integer``): see :mod:`pipeline.export.rdf`.
 
 The per-article graph files stay the durable truth: the manifest records, per article, the
 graph-file hash the store holds (``Manifest.store``). When the store is missing, unreadable or
@@ -17,18 +18,17 @@ from __future__ import annotations
 
 import hashlib
 import shutil
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from pyoxigraph import DefaultGraph, NamedNode, RdfFormat, Store, parse
 
-__all__ = ["ONTOLOGY_GRAPH", "STORE_DIR", "article_graph_names", "named_article_graphs",
+__all__ = ["STORE_DIR", "article_graph_names", "named_article_graphs",
            "open_store", "open_read_only", "sync"]
 
 STORE_DIR = "store"
-ONTOLOGY_GRAPH = NamedNode("urn:aerokg:ontology")
-FORMAT = 1
+FORMAT = 2
 
 
 def open_store(path: Path) -> tuple[Store, bool]:
@@ -74,8 +74,8 @@ def replace_article(store: Store, old: dict | None, nquads: bytes, sha256: str) 
 
 
 def named_article_graphs(store: Store) -> list[NamedNode]:
-    """The named graphs of the articles (the ontology's left out), sorted by IRI."""
-    return sorted((g for g in store.named_graphs() if g != ONTOLOGY_GRAPH), key=lambda g: g.value)
+    """The named graphs (one per article), sorted by IRI."""
+    return sorted(store.named_graphs(), key=lambda g: g.value)
 
 
 def _ontology_stat(path: str) -> list[int] | None:
@@ -88,10 +88,11 @@ def _ontology_stat(path: str) -> list[int] | None:
 
 def sync(store: Store, fresh: bool, record: dict, wanted: dict[str, str],
          read: Callable[[str], bytes],
-         ontology: Callable[[], Path]) -> tuple[dict, list[str]]:
+         ontology: Callable[[], Path]) -> tuple[dict, list[str], bool]:
     """Bring ``store`` in line with ``wanted`` (article id -> graph-file sha256): ``record``
     is the manifest's ``store`` section (what the store is believed to hold). Returns the new
-    record and the ids whose graph file could not be read (the caller redoes them).
+    record, the ids whose graph file could not be read (the caller redoes them) and whether
+    the default graph was emptied (the caller then writes the run's metadata again).
 
     A fresh store, a record of another format or a store whose named graphs differ from the
     record is rebuilt from the graph files; otherwise only the articles whose hash differs are
@@ -139,27 +140,25 @@ def sync(store: Store, fresh: bool, record: dict, wanted: dict[str, str],
     known = record.get("ontology") if isinstance(record, dict) else None
     if (not rebuild and isinstance(known, dict) and known.get("path")
             and _ontology_stat(known["path"]) == known.get("stat")):
-        return {"format": FORMAT, "ontology": known, "articles": held}, unreadable
+        return {"format": FORMAT, "ontology": known, "articles": held}, unreadable, False
     path = ontology()
     data = path.read_bytes()
     sha = hashlib.sha256(data).hexdigest()
-    if rebuild or not isinstance(known, dict) or known.get("sha256") != sha:
-        store.clear_graph(ONTOLOGY_GRAPH)
-        store.load(data, RdfFormat.TURTLE, base_iri=path.resolve().as_uri(),
-                   to_graph=ONTOLOGY_GRAPH)
+    reset = rebuild or not isinstance(known, dict) or known.get("sha256") != sha
+    if reset:
+        # the run's metadata goes too: the outputs are written again, and with them the run
+        store.clear_graph(DefaultGraph())
+        _load_ontology(store, path, data)
     known = {"path": str(path), "stat": _ontology_stat(str(path)), "sha256": sha}
-    return {"format": FORMAT, "ontology": known, "articles": held}, unreadable
+    return {"format": FORMAT, "ontology": known, "articles": held}, unreadable, reset
 
 
-def set_run_graph(store: Store, nquads: bytes) -> None:
-    """Replace the default graph (the run's metadata) with ``nquads``."""
+def _load_ontology(store: Store, path: Path, data: bytes) -> None:
+    store.load(data, RdfFormat.TURTLE, base_iri=path.resolve().as_uri())
+
+
+def set_run_graph(store: Store, nquads: bytes, ontology: Path) -> None:
+    """The default graph becomes the ontology plus the run's metadata (``nquads``)."""
     store.clear_graph(DefaultGraph())
+    _load_ontology(store, ontology, ontology.read_bytes())
     store.load(nquads, RdfFormat.N_QUADS)
-
-
-def quads(store: Store) -> Iterable[Any]:
-    """Every quad but the ontology's: the default graph first, then the named graphs."""
-    for quad in store.quads_for_pattern(None, None, None, DefaultGraph()):
-        yield quad
-    for graph in named_article_graphs(store):
-        yield from store.quads_for_pattern(None, None, None, graph)

@@ -19,9 +19,9 @@ Engine: pyoxigraph, used for everything here (loading, querying), not rdflib. Re
   ``9000000.0`` is ``9000000`` (the trade-value column wants plain units).
 
 The graph is the corpus store an ``aerokg run`` keeps in ``OUT_DIR/.aerokg/store``
-(:mod:`pipeline.store`), opened read-only (a run may be writing it at the same time): its
-article graphs are the named graphs, and its default graph (the run) plus its ontology graph
-are the query's default graph. An output folder without a store (older runs, or graph files
+(:mod:`pipeline.store`), opened read-only (a run may be writing it at the same time): a named
+graph per article, and the run's metadata and the ontology in the default graph, as below.
+An output folder without a store (older runs, or graph files
 copied elsewhere) has ``graph.trig``/``graph.ttl`` loaded into an in-memory store instead;
 nothing is written to disk.
 
@@ -49,7 +49,6 @@ from importlib import resources
 from pathlib import Path
 
 from pyoxigraph import (
-    DefaultGraph,
     Literal,
     NamedNode,
     QueryBoolean,
@@ -65,7 +64,6 @@ __all__ = [
     "QUESTIONS",
     "FORMATS",
     "GRAPH_FILES",
-    "CorpusStore",
     "QueryError",
     "load_output",
     "open_store",
@@ -102,42 +100,21 @@ class QueryError(ValueError):
 # ---------------------------------------------------------------------------------------------
 
 
-class CorpusStore:
-    """A corpus store opened read-only, queried with its run graph and ontology graph as the
-    default graph and its article graphs as the named graphs. Other attributes are the
-    ``Store``'s."""
-
-    def __init__(self, store: Store) -> None:
-        from pipeline import store as corpus_store
-
-        self.store = store
-        self.default_graph = [DefaultGraph(), corpus_store.ONTOLOGY_GRAPH]
-        self.named_graphs = corpus_store.named_article_graphs(store)
-
-    def query(self, query: str, **kwargs):
-        kwargs.setdefault("default_graph", self.default_graph)
-        kwargs.setdefault("named_graphs", self.named_graphs)
-        return self.store.query(query, **kwargs)
-
-    def __getattr__(self, name: str):
-        return getattr(self.store, name)
-
-
-def open_store(out_dir: str | os.PathLike[str]) -> CorpusStore | None:
+def open_store(out_dir: str | os.PathLike[str]) -> Store | None:
     """OUT_DIR's corpus store, read-only, or None when there is none (or it cannot be read)."""
     path = Path(out_dir) / ".aerokg" / "store"
     if not path.is_dir():
         return None
     try:
-        store = CorpusStore(Store.read_only(str(path)))
+        store = Store.read_only(str(path))
+        if next(iter(store.named_graphs()), None) is None:
+            return None  # e.g. left behind empty: the files are the better answer
     except (OSError, ValueError, RuntimeError):
-        return None
-    if not store.named_graphs:  # e.g. left behind empty: the files are the better answer
         return None
     return store
 
 
-def load_output(out_dir: str | os.PathLike[str]) -> Store | CorpusStore:
+def load_output(out_dir: str | os.PathLike[str]) -> Store:
     """OUT_DIR's corpus store (:func:`open_store`) when it has one; else an in-memory
     pyoxigraph ``Store`` with ``OUT_DIR/graph.trig`` (else ``graph.ttl``) and
     the ontology (``vocab.ONTOLOGY_PATH``).
@@ -317,9 +294,7 @@ def run_query(
     text, source = _resolve(name_or_path)
     substitutions = _substitutions(params)
     store = (
-        out_dir_or_store
-        if isinstance(out_dir_or_store, Store | CorpusStore)
-        else load_output(out_dir_or_store)
+        out_dir_or_store if isinstance(out_dir_or_store, Store) else load_output(out_dir_or_store)
     )
     try:
         result = store.query(text, substitutions=substitutions or None)
