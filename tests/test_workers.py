@@ -128,7 +128,6 @@ def test_process_batch_is_plain_data_in_and_out(model_dir):
     import pickle
 
     from pipeline.corpus import Article
-
     from pipeline.nlp import loader
 
     workers._NLP = loader.load_nlp(str(model_dir))  # what init_worker does in a worker

@@ -39,14 +39,13 @@ from collections.abc import Iterable, Iterator
 from io import BytesIO
 from typing import Any
 
+from pyoxigraph import RdfFormat
 from rdflib import Dataset, Graph, Literal
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.namespace import NamespaceManager
 from rdflib.plugins.serializers.trig import TrigSerializer
 from rdflib.plugins.serializers.turtle import TurtleSerializer
 from rdflib.term import Node
-
-from pyoxigraph import RdfFormat
 
 from pipeline.export.atomic import atomic_output, atomic_write
 from pipeline.mapping.vocab import PREFIXES
