@@ -50,10 +50,36 @@ def test_entity_of_only_function_words_is_dropped_and_others_kept():
     assert [e.text for e in trim_entity_edges(doc).ents] == ["Leonardo"]
 
 
-def test_loader_puts_the_trimmer_between_ner_and_domain_ruler():
+def test_loader_puts_full_names_before_ner_and_the_trimmer_between_ner_and_domain_ruler():
     from pipeline.nlp.loader import ensure_domain_layer
 
     nlp = spacy.blank("it")
     nlp.add_pipe("ner")
     ensure_domain_layer(nlp)
-    assert nlp.pipe_names[:3] == ["ner", "aerokg_entity_edges", "aerokg_domain_ruler"]
+    assert nlp.pipe_names[:4] == ["aerokg_org_names", "ner", "aerokg_entity_edges",
+                                  "aerokg_domain_ruler"]
+
+
+def test_full_name_ruler_sets_aerospace_names_before_the_ner():
+    from pipeline.nlp.gazetteer import add_full_name_ruler
+
+    nlp = spacy.blank("it")
+    nlp.add_pipe("ner")
+    add_full_name_ruler(nlp)
+    with nlp.select_pipes(enable=["aerokg_org_names"]):
+        doc = nlp("con il Lombardia Aerospace Cluster e il Cluster Aéro Montréal")
+    assert [(e.text, e.label_) for e in doc.ents] == [
+        ("Lombardia Aerospace Cluster", "ORG"), ("Cluster Aéro Montréal", "ORG")]
+
+
+def test_company_with_legal_form_and_town_is_split():
+    doc = Doc(NLP.vocab, words="la Aerea spa di Turate ha".split())
+    doc.ents = [Span(doc, 1, 5, "PER")]
+    assert [(e.text, e.label_) for e in trim_entity_edges(doc).ents] == [
+        ("Aerea spa", "ORG"), ("Turate", "LOC")]
+
+
+def test_legal_form_at_the_end_is_kept_whole():
+    doc = Doc(NLP.vocab, words="la Aerea spa ha".split())
+    doc.ents = [Span(doc, 1, 3, "ORG")]
+    assert [e.text for e in trim_entity_edges(doc).ents] == ["Aerea spa"]

@@ -474,6 +474,22 @@ def all_patterns() -> list[dict[str, str]]:
     return organisation_patterns() + country_patterns() + place_patterns()
 
 
+def full_name_organisation_patterns(nlp: Language) -> list[dict[str, str]]:
+    """The organisation patterns of three or more tokens: full names such as "Lombardia
+    Aerospace Cluster" or "Cluster Aéro Montréal", unambiguous enough to be set before the
+    statistical NER, which then labels the rest of the sentence around them (it otherwise
+    splits such names: "Lombardia" LOC + "Aerospace Cluster" PER)."""
+    return [p for p in organisation_patterns() if len(nlp.make_doc(p["pattern"])) >= 3]
+
+
+def add_full_name_ruler(nlp: Language, name: str = "aerokg_org_names") -> EntityRuler:
+    """spaCy's ``entity_ruler`` with :func:`full_name_organisation_patterns`, before the NER."""
+    ruler = nlp.add_pipe("entity_ruler", name=name, before="ner")
+    with nlp.select_pipes(enable=[name]):
+        ruler.add_patterns(full_name_organisation_patterns(nlp))
+    return ruler
+
+
 def add_domain_ruler(
     nlp: Language, name: str = "aerokg_domain_ruler", after: str | None = "ner"
 ) -> EntityRuler:

@@ -46,6 +46,7 @@ DEFAULT_CONFIG_FILE = "aerokg.toml"
 GEMM_ENV_VAR = "AEROKG_GEMM"
 BLAS_THREADS_ENV_VAR = "AEROKG_BLAS_THREADS"
 ENTITY_EDGES = "aerokg_entity_edges"
+ORG_NAMES = "aerokg_org_names"
 DOMAIN_RULER = "aerokg_domain_ruler"
 QUANTITIES = "aerokg_quantities"
 
@@ -188,10 +189,12 @@ def _load_from(location: str) -> Language:
 
 
 def ensure_domain_layer(nlp: Language) -> Language:
-    """Add the entity-edge trimmer, the entity ruler and the amount/date recogniser when a
-    pipeline lacks them."""
-    from pipeline.nlp.gazetteer import add_domain_ruler
+    """Add the full-name organisation ruler (before the NER), the entity-edge trimmer, the
+    entity ruler and the amount/date recogniser when a pipeline lacks them."""
+    from pipeline.nlp.gazetteer import add_domain_ruler, add_full_name_ruler
 
+    if ORG_NAMES not in nlp.pipe_names and "ner" in nlp.pipe_names:
+        add_full_name_ruler(nlp, name=ORG_NAMES)
     if ENTITY_EDGES not in nlp.pipe_names and "ner" in nlp.pipe_names:
         nlp.add_pipe(ENTITY_EDGES, after="ner")
     if DOMAIN_RULER not in nlp.pipe_names:
