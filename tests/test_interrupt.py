@@ -25,7 +25,8 @@ from conftest import make_tiny_nlp
 from rdflib import Dataset
 from rdflib.compare import isomorphic
 
-DEV = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "dev"
+SURNAMES = ["Rossi", "Bianchi", "Verdi", "Russo", "Ferrari", "Esposito", "Romano", "Colombo"]
+PLACES = ["Roma", "Torino", "Milano", "Napoli", "Bari", "Genova", "Firenze", "Bologna"]
 GRAPH_FILES = ("graph.ttl", "graph.trig", "graph.graphml", "graph.gexf", "graph.cyjs")
 ARTICLES = 8
 SUBSET = 3
@@ -51,22 +52,31 @@ from pipeline.cli import cli
 cli(["run", *sys.argv[1:]], prog_name="aerokg")
 """
 
-needs_dev_corpus = pytest.mark.skipif(len(list(DEV.glob("*.txt"))) < ARTICLES,
-                                      reason="needs ../shared/corpus/dev")
+
+
+def article_text(i: int) -> str:
+    """A made-up Italian news article (the tests need no data from ../shared)."""
+    return (
+        f"title: Accordo {i}\n\n"
+        f"Mario {SURNAMES[i]} ha incontrato a {PLACES[i]} i dirigenti della FIAT per discutere "
+        f"di satelliti, lanciatori e cooperazione spaziale con le imprese della regione. "
+        f"L'accordo firmato ieri a Roma prevede investimenti per {i + 3} milioni di euro nei "
+        f"prossimi anni, ha spiegato Mario {SURNAMES[(i + 1) % len(SURNAMES)]} della FIAT.\n"
+    )
 
 
 @pytest.fixture
 def work(tmp_path):
-    """The launcher, the tiny model, a corpus of the first dev articles and its subset."""
+    """The launcher, the tiny model, a corpus of made-up articles and its subset."""
     (tmp_path / "launch.py").write_text(LAUNCHER, encoding="utf-8")
     make_tiny_nlp().to_disk(tmp_path / "tiny")
     corpus, subset = tmp_path / "corpus", tmp_path / "subset"
     corpus.mkdir()
     subset.mkdir()
-    for i, source in enumerate(sorted(DEV.glob("*.txt"))[:ARTICLES]):
-        shutil.copy(source, corpus / source.name)
+    for i in range(ARTICLES):
+        (corpus / f"articolo-{i}.txt").write_text(article_text(i), encoding="utf-8")
         if i < SUBSET:
-            shutil.copy(source, subset / source.name)
+            shutil.copy(corpus / f"articolo-{i}.txt", subset / f"articolo-{i}.txt")
     return tmp_path
 
 
@@ -144,7 +154,6 @@ def assert_outputs_parse(out: Path) -> None:
     json.loads((out / "run-report.json").read_text(encoding="utf-8"))
 
 
-@needs_dev_corpus
 def test_kill_9_mid_run_then_rerun_equals_a_clean_run(work, run_here):
     out, clean = work / "out", work / "clean"
     run_here(work, work / "subset", out)  # the previous, completed run
@@ -167,7 +176,6 @@ def test_kill_9_mid_run_then_rerun_equals_a_clean_run(work, run_here):
     assert not [n for n in os.listdir(out) if n.endswith(".tmp")]
 
 
-@needs_dev_corpus
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
 def test_ctrl_c_mid_run_saves_the_work_done(work, run_here, sig):
     out, clean = work / "out", work / "clean"
@@ -194,7 +202,6 @@ def test_ctrl_c_mid_run_saves_the_work_done(work, run_here, sig):
     assert_same_graph_as(out, clean)
 
 
-@needs_dev_corpus
 def test_a_second_concurrent_run_is_refused(work):
     out = work / "out"
     # two worker processes, two articles per task: the run lasts about 4 x delay
@@ -211,7 +218,6 @@ def test_a_second_concurrent_run_is_refused(work):
 
 
 @pytest.mark.slow
-@needs_dev_corpus
 def test_kill_9_with_the_shipped_model(work, shipped_nlp):
     """The real model, not slowed down: killed as soon as two article graphs exist."""
     from pipeline.nlp.loader import SHIPPED_MODEL_PATH
