@@ -28,7 +28,7 @@ from rdflib.compare import isomorphic
 SURNAMES = ["Rossi", "Bianchi", "Verdi", "Russo", "Ferrari", "Esposito", "Romano", "Colombo"]
 PLACES = ["Roma", "Torino", "Milano", "Napoli", "Bari", "Genova", "Firenze", "Bologna"]
 GRAPH_FILES = ("graph.ttl", "graph.trig", "graph.graphml", "graph.gexf", "graph.cyjs")
-ARTICLES = 8
+ARTICLES = 12
 SUBSET = 3
 
 LAUNCHER = """\
@@ -58,7 +58,8 @@ def article_text(i: int) -> str:
     """A made-up Italian news article (the tests need no data from ../shared)."""
     return (
         f"title: Accordo {i}\n\n"
-        f"Mario {SURNAMES[i]} ha incontrato a {PLACES[i]} i dirigenti della FIAT per discutere "
+        f"Mario {SURNAMES[i % len(SURNAMES)]} ha incontrato a {PLACES[i % len(PLACES)]} "
+        f"i dirigenti della FIAT per discutere "
         f"di satelliti, lanciatori e cooperazione spaziale con le imprese della regione. "
         f"L'accordo firmato ieri a Roma prevede investimenti per {i + 3} milioni di euro nei "
         f"prossimi anni, ha spiegato Mario {SURNAMES[(i + 1) % len(SURNAMES)]} della FIAT.\n"
@@ -159,7 +160,8 @@ def test_kill_9_mid_run_then_rerun_equals_a_clean_run(work, run_here):
     run_here(work, work / "subset", out)  # the previous, completed run
     previous = snapshot(out)
 
-    process = launch(command(work, work / "corpus", out), delay=0.3)
+    # slow enough that several articles are still to do when the signal arrives
+    process = launch(command(work, work / "corpus", out), delay=0.6)
     wait_for_graphs(process, out, SUBSET + 2, timeout=120)
     process.send_signal(signal.SIGKILL)
     process.communicate(timeout=30)
@@ -182,7 +184,8 @@ def test_ctrl_c_mid_run_saves_the_work_done(work, run_here, sig):
     run_here(work, work / "subset", out)
     previous = snapshot(out)
 
-    process = launch(command(work, work / "corpus", out), delay=0.3)
+    # slow enough that several articles are still to do when the signal arrives
+    process = launch(command(work, work / "corpus", out), delay=0.6)
     wait_for_graphs(process, out, SUBSET + 2, timeout=120)
     process.send_signal(sig)
     _, stderr = process.communicate(timeout=60)
