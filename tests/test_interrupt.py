@@ -86,8 +86,15 @@ def command(work: Path, corpus: Path, out: Path, model: str | None = None) -> li
             "--model", model or str(work / "tiny")]
 
 
+def _default_sigint() -> None:
+    # A shell starts background jobs with SIGINT ignored, and an ignored signal stays ignored
+    # across exec: give the run the default disposition, as in a terminal.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def launch(args: list[str], delay: float = 0.0, **kwargs) -> subprocess.Popen:
     env = os.environ | {"AEROKG_TEST_DELAY": str(delay)}
+    kwargs.setdefault("preexec_fn", _default_sigint)
     return subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, **kwargs)
 
