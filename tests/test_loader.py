@@ -134,3 +134,12 @@ def test_bad_cpu_backend_settings_are_clear_errors(monkeypatch, variable, value)
     monkeypatch.setenv(variable, value)
     with pytest.raises(ConfigError, match=variable):
         cpu_ops()
+
+
+def test_gemm_choice_builds_a_separate_pipeline(tiny_model_dir):
+    from pipeline.nlp.loader import load_nlp
+
+    blis = load_nlp(str(tiny_model_dir), gemm="blis")
+    openblas = load_nlp(str(tiny_model_dir), gemm="openblas")
+    assert blis is not openblas
+    assert load_nlp(str(tiny_model_dir), gemm="blis") is blis

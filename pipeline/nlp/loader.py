@@ -151,7 +151,8 @@ def load_nlp(name_or_path: str | None = None, *, gemm: str | None = None) -> Lan
     location = model_location(choice.name_or_path)
     if location is None:
         raise ModelNotFoundError(missing_model_message(choice.name_or_path))
-    return _load_from(str(location))
+    limit_blas_threads()
+    return _load_from(str(location), _use_blis(gemm))
 
 
 def cpu_ops(gemm: str | None = None) -> Ops:
@@ -160,11 +161,16 @@ def cpu_ops(gemm: str | None = None) -> Ops:
     >>> cpu_ops("blis").use_blis, cpu_ops("openblas").use_blis
     (True, False)
     """
+    limit_blas_threads()
+    return NumpyOps(use_blis=_use_blis(gemm))
+
+
+def _use_blis(gemm: str | None = None) -> bool:
+    """``gemm`` or ``AEROKG_GEMM``: True for thinc's BLIS, False for numpy's OpenBLAS."""
     choice = (gemm or os.environ.get(GEMM_ENV_VAR, "openblas")).strip().lower()
     if choice not in ("openblas", "numpy", "blis"):
         raise ConfigError(f"{GEMM_ENV_VAR}={choice!r}: expected 'openblas' or 'blis'")
-    limit_blas_threads()
-    return NumpyOps(use_blis=choice == "blis")
+    return choice == "blis"
 
 
 def limit_blas_threads() -> None:
@@ -178,9 +184,9 @@ def limit_blas_threads() -> None:
 
 
 @lru_cache(maxsize=4)
-def _load_from(location: str) -> Language:
+def _load_from(location: str, use_blis: bool = False) -> Language:
     # layers keep the ops they were created with, so only the loading needs the context
-    with use_ops("numpy", use_blis=cpu_ops().use_blis):
+    with use_ops("numpy", use_blis=use_blis):
         nlp = spacy.load(location)
     ensure_domain_layer(nlp)
     nlp.meta.setdefault("aerokg", {})
