@@ -61,7 +61,8 @@ def pretrain() -> None:
     out = RUNS / "pretrain"
     if out.exists():
         shutil.rmtree(out)
-    run(sys.executable, "-m", "spacy", "pretrain", "training/configs/ner.cfg", str(out))
+    run(sys.executable, "training/spacy_train.py", "training/configs/ner.cfg", "-o", str(out),
+        "--pretrain")
 
 
 def train_ner() -> None:
