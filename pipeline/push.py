@@ -17,8 +17,8 @@ Credentials come from the environment only (:data:`ENV_TOKEN`, or :data:`ENV_USE
 
 Each request is retried (connection errors, timeouts, 429 and 5xx) with exponential backoff.
 A server that cannot be reached, refuses the credentials (401/403), redirects (3xx) or is not
-a Graph Store endpoint (404/405) stops the push (every other graph would fail the same way); any other
-refusal (400, 413, 415...) fails that graph alone, with the server's message.
+a Graph Store endpoint (404/405) stops the push (every other graph would fail the same way); any
+other refusal (400, 413, 415...) fails that graph alone, with the server's message.
 
 ``OUT_DIR/.aerokg/pushed.json`` records, per endpoint, the sha256 of each graph last pushed
 there, so ``--only-changed`` sends only the graphs that changed since.

@@ -95,7 +95,12 @@ def to_document(article: Article, doc: Doc, with_relations: bool = True) -> Docu
 
     Rule mentions used by relations (event nouns, "il distretto") join ``mentions``.
     """
-    sentences = [Evidence(s.start_char, s.end_char, s.text) for s in doc.sents]
+    from pipeline.nlp.relations.doc_index import doc_text, remember_text
+
+    remember_text(doc, article.text)
+    text = doc_text(doc)
+    sentences = [Evidence(s.start_char, s.end_char, text[s.start_char:s.end_char])
+                 for s in doc.sents]
     document = Document(
         article=article,
         sentences=sentences,

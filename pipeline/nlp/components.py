@@ -1,5 +1,7 @@
 """NLP stage: registers aerokg's custom spaCy components by importing their modules."""
 
-from pipeline.nlp import quantities  # noqa: F401  (registers "aerokg_quantities")
-from pipeline.nlp import sentences  # noqa: F401  (registers "aerokg_sentence_quotes")
-from pipeline.nlp import entity_edges  # noqa: F401  (registers "aerokg_entity_edges")
+from pipeline.nlp import (
+    entity_edges,  # noqa: F401  (registers "aerokg_entity_edges")
+    quantities,  # noqa: F401  (registers "aerokg_quantities")
+    sentences,  # noqa: F401  (registers "aerokg_sentence_quotes")
+)

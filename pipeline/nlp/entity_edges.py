@@ -55,7 +55,8 @@ def _split_company_of_place(doc: Doc, ent: Span) -> list[Span] | None:
         if doc[i].lower_ in LEGAL_FORMS and doc[i + 1].lower_ in ("di", "da") and all(
             t.text[:1].isupper() for t in doc[i + 2 : ent.end]
         ):
-            return [Span(doc, ent.start, i + 1, label="ORG"), Span(doc, i + 2, ent.end, label="LOC")]
+            return [Span(doc, ent.start, i + 1, label="ORG"),
+                    Span(doc, i + 2, ent.end, label="LOC")]
     return None
 
 

@@ -120,7 +120,8 @@ def score_ner(
         for start, end, kind in pred:
             for i in range(start, end):
                 pred_tokens[i] = kind
-        for g, p in zip((entity_type(lab) for lab in sentence.labels), pred_tokens):
+        for g, p in zip((entity_type(lab) for lab in sentence.labels), pred_tokens,
+                        strict=True):
             tok_gold += g != "O"
             tok_pred += p != "O"
             tok_tp += g != "O" and g == p

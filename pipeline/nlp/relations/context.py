@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from spacy.tokens import Doc, Span, Token
 
@@ -19,6 +20,9 @@ class ExtractionContext:
     mentions: list[Mention]
     _by_token: dict[int, Mention] = field(default_factory=dict, init=False)
     _sentence_starts: list[int] = field(default_factory=list, init=False)
+    #: what several rules derive from the same Doc (its mention index, its role facts), built
+    #: once per context by whichever rule asks first; read-only once built
+    shared: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self._sentence_starts = [s.start for s in self.doc.sents]

@@ -98,6 +98,7 @@ from pipeline.datamodel import (
     RelationKind,
 )
 from pipeline.nlp.relations.context import ExtractionContext
+from pipeline.nlp.relations.doc_index import per_doc, sentence_span, tokens
 
 LEXICON_FILE = Path(__file__).resolve().parents[1] / "data" / "event_nouns.json"
 QUANTITIES_KEY = "quantities"
@@ -426,11 +427,15 @@ def _lemma(token: Token) -> str:
     return _norm(token.lemma_ or token.text)
 
 
-def _quote_regions(doc: Doc) -> set[int]:
+def _quote_regions(doc: Doc) -> frozenset[int]:
     """Token indices inside quotations («...», “...”, "...")."""
+    return per_doc(doc, "quote_regions", _find_quote_regions)
+
+
+def _find_quote_regions(doc: Doc) -> frozenset[int]:
     inside: set[int] = set()
     stack: list[tuple[str, int]] = []
-    for token in doc:
+    for token in tokens(doc):
         text = token.text
         if stack and text == stack[-1][0]:
             _, start = stack.pop()
@@ -439,12 +444,11 @@ def _quote_regions(doc: Doc) -> set[int]:
             stack.append((_OPEN_QUOTES[text], token.i))
         elif "\n\n" in text:
             stack.clear()  # quotations do not run over paragraphs
-    return inside
+    return frozenset(inside)
 
 
 def _sent_bounds(token: Token) -> tuple[int, int]:
-    sent = token.sent
-    return sent.start, sent.end
+    return sentence_span(token.doc, token.i)
 
 
 def _is_name_token(
@@ -1271,7 +1275,7 @@ class _Found:
 def _person_tokens(doc: Doc, ctx: ExtractionContext) -> frozenset[int]:
     """Tokens of person mentions (the domain layer may have retyped the NER's PER)."""
     return frozenset(
-        t.i for t in doc if (m := ctx.mention_at(t)) is not None and m.coarse == PERSON
+        t.i for t in tokens(doc) if (m := ctx.mention_at(t)) is not None and m.coarse == PERSON
     )
 
 
@@ -1297,7 +1301,7 @@ def _verb_visit(doc: Doc, ctx: ExtractionContext, quoted: set[int]) -> _Event | 
     """A Visit reported by the verb only ("la delegazione ha visitato lo stabilimento di X"):
     one event for the article's active "visitare" verbs that have a named visitor or host."""
     event: _Event | None = None
-    for token in doc:
+    for token in tokens(doc):
         if (
             _verb_lemma(token) != "visitare"
             or token.pos_ not in ("VERB", "AUX")
@@ -1869,7 +1873,7 @@ def _participants(
                 _Row(n, mention, role, trigger, round(min(link_conf, conf or link_conf), 2))
             )
 
-    for token in doc:
+    for token in tokens(doc):
         if token.i in quoted or token.is_punct:
             continue
         lemma, low = _verb_lemma(token), _low(token)

@@ -44,6 +44,7 @@ from spacy.tokens import Doc, Span
 
 from pipeline.datamodel import ORGANIZATION, PLACE, Mention, Relation, RelationKind
 from pipeline.nlp.relations.context import ExtractionContext
+from pipeline.nlp.relations.doc_index import tokens
 from pipeline.nlp.relations.roles import (
     CLOSE_PAREN,
     CONJ,
@@ -114,7 +115,7 @@ class Things:
         self.items: list[Thing] = []
         self._at: dict[int, Thing] = {}
         self.inner_place: dict[int, Thing] = {}  # facility phrase start -> its place
-        mentions = self.mentions = Mentions(doc, context)
+        mentions = self.mentions = Mentions.of(doc, context)
         for ent in mentions.spans:
             mention = mentions.mention(ent)
             coarse = mentions.coarse(ent)
@@ -137,7 +138,7 @@ class Things:
     def _facility_phrases(self) -> None:
         """"l'aeroporto (internazionale) di Barcellona": facility rule mentions."""
         doc = self.doc
-        for tok in doc:
+        for tok in tokens(doc):
             if norm(tok) not in FACILITY_NAME_NOUNS or tok.i in self._at:
                 continue
             j = tok.i + 1
@@ -447,7 +448,7 @@ def _adjective(doc: Doc, things: Things, context: ExtractionContext) -> Iterator
     """"la provincia canadese del Québec": place noun + nationality adjective + di + place."""
     adjectives = country_of_adjective()
     place_nouns = set(lexicon()["place_nouns"]) | {"isola", "penisola"}
-    for tok in doc:
+    for tok in tokens(doc):
         if norm(tok) not in place_nouns or not tok.is_lower:
             continue
         i = tok.i + 1
@@ -473,7 +474,7 @@ def _adjective(doc: Doc, things: Things, context: ExtractionContext) -> Iterator
 def _sede(doc: Doc, things: Things) -> Iterator[_Loc]:
     """Headquarters: "la sede (legale) di X (,) a/in Y", "X, con sede a Y", "X, che ha sede
     a Y", "X ha sede a Y", "X, la cui sede legale è in Y"."""
-    for tok in doc:
+    for tok in tokens(doc):
         if norm(tok) not in SEDE:
             continue
         lo, hi = sentence_bounds(doc, tok.i)
@@ -563,7 +564,7 @@ def _societa(doc: Doc, things: Things) -> Iterator[_Loc]:
 
 def _respectively(doc: Doc, things: Things) -> Iterator[_Loc]:
     """"A, B ed C, rispettivamente a P1, P2 e P3"."""
-    for tok in doc:
+    for tok in tokens(doc):
         if norm(tok) != "rispettivamente":
             continue
         lo, hi = sentence_bounds(doc, tok.i)

@@ -29,6 +29,7 @@ from spacy.tokens import Doc, Span
 
 from pipeline.datamodel import ORGANIZATION, PERSON, PLACE, Mention, Relation, RelationKind
 from pipeline.nlp.relations.context import ExtractionContext
+from pipeline.nlp.relations.doc_index import tokens
 from pipeline.nlp.relations.roles import (
     CLOSE_PAREN,
     CONJ,
@@ -72,6 +73,7 @@ LIST_INTRO = (("tra", "cui"), ("fra", "cui"), ("tra", "le", "quali"), ("tra", "i
               ("fra", "le", "quali"), ("fra", "i", "quali"), ("tra", "queste"),
               ("tra", "questi"), ("come",), ("quali",), ("ovvero",), ("cioè",))
 FILE = frozenset({"file", "fila"})
+_LIST_INTRO_FIRST = frozenset(p[0] for p in LIST_INTRO)
 
 
 @dataclass
@@ -131,12 +133,15 @@ def _list_items(doc: Doc, mentions: Mentions, start: int, hi: int, coarse: set[s
 
 def _lists(doc: Doc, mentions: Mentions) -> Iterator[_Mem]:
     """"<group noun> di/appartenenti a ORG: A, B e C" and "..., tra cui A e B"."""
-    for tok in doc:
-        lo, hi = sentence_bounds(doc, tok.i)
+    for tok in tokens(doc):
         if tok.text == ":":
+            lo, hi = sentence_bounds(doc, tok.i)
             owner = list_head_owner(doc, mentions, tok.i + 1, lo)
             start = tok.i + 1
         else:
+            if norm(tok) not in _LIST_INTRO_FIRST:
+                continue
+            lo, hi = sentence_bounds(doc, tok.i)
             intro = next((p for p in LIST_INTRO
                           if tuple(norm(t) for t in doc[tok.i:tok.i + len(p)]) == p), None)
             if intro is None or tok.i - 1 < lo or doc[tok.i - 1].text != ",":
@@ -209,7 +214,7 @@ def _members_left(doc: Doc, mentions: Mentions, i: int, lo: int) -> list[Span]:
 
 def _copula(doc: Doc, mentions: Mentions) -> Iterator[_Mem]:
     """"X è membro di Y", "X fa parte di Y", "X aderisce a Y", "X, membro di Y"."""
-    for tok in doc:
+    for tok in tokens(doc):
         t = norm(tok)
         if t not in COPULA_MARKERS and t not in MEMBER_VERBS:
             continue
@@ -265,7 +270,7 @@ def _copula(doc: Doc, mentions: Mentions) -> Iterator[_Mem]:
 
 def _gathers(doc: Doc, mentions: Mentions) -> Iterator[_Mem]:
     """"Y, che riunisce X, Z e W"."""
-    for tok in doc:
+    for tok in tokens(doc):
         if norm(tok) not in GATHER_VERBS:
             continue
         lo, hi = sentence_bounds(doc, tok.i)
@@ -292,7 +297,7 @@ def _gathers(doc: Doc, mentions: Mentions) -> Iterator[_Mem]:
 def _subsidiaries(doc: Doc, mentions: Mentions) -> Iterator[_Mem]:
     """"X, controllata da Y", "X (compagnia ... controllata dalla Y)", "X, filiale di Y"."""
     markers = set(lexicon()["subsidiary_markers"])
-    for tok in doc:
+    for tok in tokens(doc):
         t = norm(tok)
         if t not in markers or mentions.at(tok.i) is not None:
             continue
@@ -355,7 +360,7 @@ def _file(doc: Doc, context: ExtractionContext, mentions: Mentions) -> Iterator[
 
 
 def extract(doc: Doc, context: ExtractionContext) -> Iterator[Relation]:
-    mentions = Mentions(doc, context)
+    mentions = Mentions.of(doc, context)
     found: list[_Mem] = []
     found += _lists(doc, mentions)
     found += _copula(doc, mentions)

@@ -21,11 +21,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 from spacy.tokens import Doc, Span
 
 from pipeline.datamodel import ORGANIZATION, PLACE, Mention, Relation, RelationKind
 from pipeline.nlp.relations.context import ExtractionContext
+from pipeline.nlp.relations.doc_index import tokens
 from pipeline.nlp.relations.roles import (
     CON,
     CONJ,
@@ -77,16 +79,25 @@ class _Part:
     token: int
 
 
-def _cue_nouns() -> set[str]:
-    return set(lexicon()["partnership_nouns"])
+@lru_cache(maxsize=1)
+def _cue_nouns() -> frozenset[str]:
+    return frozenset(lexicon()["partnership_nouns"])
+
+
+@lru_cache(maxsize=1)
+def _cue_first_words() -> frozenset[str]:
+    return frozenset(cue.split()[0] for cue in _cue_nouns())
 
 
 def _cue_at(doc: Doc, i: int) -> int | None:
     """End index of a cue noun (possibly two words, "joint venture") at ``i``."""
+    first = norm(doc[i])
+    if first not in _cue_first_words():
+        return None
     cues = _cue_nouns()
-    if i + 1 < len(doc) and f"{norm(doc[i])} {norm(doc[i + 1])}" in cues:
+    if i + 1 < len(doc) and f"{first} {norm(doc[i + 1])}" in cues:
         return i + 2
-    if norm(doc[i]) in cues:
+    if first in cues:
         return i + 1
     return None
 
@@ -170,7 +181,7 @@ def _two_of_class(doc: Doc, mentions: Mentions, cls: str) -> tuple[Mention, Ment
 def _tra(doc: Doc, mentions: Mentions) -> Iterator[_Part]:
     """"accordo (di cooperazione) tra X e Y", "avvicinamento dei due cluster"."""
     plural_classes = lexicon()["plural_class_nouns"]
-    for tok in doc:
+    for tok in tokens(doc):
         end = _cue_at(doc, tok.i)
         if end is None:
             continue
@@ -213,7 +224,7 @@ def _signed(doc: Doc, mentions: Mentions) -> Iterator[_Part]:
     "X collabora con Y"."""
     signing = set(lexicon()["signing_verbs"])
     coop_verbs = set(lexicon()["partnership_verbs"])
-    for tok in doc:
+    for tok in tokens(doc):
         lemma = tok.lemma_.lower()
         t = norm(tok)
         is_sign = lemma in signing and tok.pos_ in {"VERB", "AUX"}
@@ -283,7 +294,7 @@ def _coordinated_before(doc: Doc, mentions: Mentions, i: int, lo: int) -> list[S
 
 def _in_collaborazione(doc: Doc, mentions: Mentions) -> Iterator[_Part]:
     """"X, in collaborazione con Y", "l'accordo di X con Y"."""
-    for tok in doc:
+    for tok in tokens(doc):
         lo, hi = sentence_bounds(doc, tok.i)
         t = norm(tok)
         if t == "in" and tok.i + 2 < hi and norm(doc[tok.i + 1]) in {
@@ -313,7 +324,7 @@ def _in_collaborazione(doc: Doc, mentions: Mentions) -> Iterator[_Part]:
 def _partner(doc: Doc, mentions: Mentions) -> Iterator[_Part]:
     """"X è il partner (naturale) di Y", "X, storico alleato di Y"."""
     partner_nouns = set(lexicon()["partner_nouns"])
-    for tok in doc:
+    for tok in tokens(doc):
         if norm(tok) not in partner_nouns or mentions.at(tok.i) is not None:
             continue
         lo, hi = sentence_bounds(doc, tok.i)
@@ -341,7 +352,7 @@ def _partner(doc: Doc, mentions: Mentions) -> Iterator[_Part]:
 
 
 def extract(doc: Doc, context: ExtractionContext) -> Iterator[Relation]:
-    mentions = Mentions(doc, context)
+    mentions = Mentions.of(doc, context)
     found: list[_Part] = []
     found += _tra(doc, mentions)
     found += _signed(doc, mentions)

@@ -59,6 +59,7 @@ from pipeline.datamodel import (
     RelationKind,
 )
 from pipeline.nlp.relations.context import ExtractionContext
+from pipeline.nlp.relations.doc_index import doc_text
 
 __all__ = ["extract", "find_quotations", "is_speech_verb", "SPEECH_VERB_LEMMAS"]
 
@@ -563,7 +564,7 @@ def _segment_start(doc: Doc, q: Quotation) -> int:
         return q.open
     sent = tok[0].sent
     start = sent.start_char
-    lead = doc.text[start : q.open]
+    lead = doc_text(doc)[start : q.open]
     # the sentencizer may glue an opening mark to the previous sentence ("settore. «")
     if re.search(r"[.!?]\s+$", lead):
         return q.open
@@ -642,7 +643,7 @@ def _inverted_subject(
         t.pos_ in ("VERB", "AUX") or t.lower_ == "che" or t.is_punct for t in between_verb
     ):
         return False
-    return bool(re.search(r"[,:;–—-]", doc.text[mention.end : quote_open]))
+    return bool(re.search(r"[,:;–—-]", doc_text(doc)[mention.end : quote_open]))
 
 
 def _no_verb_between(doc: Doc, a: int, b: int) -> bool:
@@ -721,7 +722,7 @@ def _attribute_after(
     doc: Doc, context: ExtractionContext, q: Quotation, limit: int
 ) -> tuple[_Attribution | None, bool]:
     """Attribution right after the closing mark: "», commenta X", "» ha detto ... X"."""
-    span = _tokens(doc, q.close + 1, min(len(doc.text), q.close + 400))
+    span = _tokens(doc, q.close + 1, min(len(doc_text(doc)), q.close + 400))
     if span is None:
         return None, False
     i = span.start
@@ -818,7 +819,7 @@ _UNNAMED = Mention(0, 0, "", PERSON, source="rule")  # a speech verb with an unn
 
 def _clause_end(doc: Doc, verb: Token, limit: int) -> int:
     """End of the attribution after ``verb``: the next sentence end or quotation mark."""
-    text = doc.text
+    text = doc_text(doc)
     i = verb.idx
     while i < min(limit, len(text)):
         c = text[i]
@@ -838,7 +839,7 @@ def _is_abbreviation(text: str, i: int) -> bool:
 
 def _interjection(doc: Doc, context: ExtractionContext, q: Quotation) -> _Attribution | None:
     """«A – precisa X, ... -. B»: a speech verb between dashes inside the marks."""
-    text = doc.text
+    text = doc_text(doc)
     a, b = q.content
     inner = text[a:b]
     for m in re.finditer(r"\s[" + _DASHES + r"]\s+", inner):
@@ -891,7 +892,7 @@ def _interjection(doc: Doc, context: ExtractionContext, q: Quotation) -> _Attrib
 def _attribute_colon(
     doc: Doc, context: ExtractionContext, q: Quotation, seg_start: int
 ) -> _Attribution | None:
-    lead = doc.text[seg_start : q.open].rstrip()
+    lead = doc_text(doc)[seg_start : q.open].rstrip()
     if not lead.endswith(":"):
         return None
     seg = _tokens(doc, seg_start, q.open)
@@ -916,7 +917,7 @@ def _evidence(doc: Doc, start: int, end: int) -> Evidence:
     last = _tokens(doc, max(start, end - 1), end)
     s = first[0].sent.start_char if first is not None and len(first) else start
     e = last[-1].sent.end_char if last is not None and len(last) else end
-    return Evidence(s, e, doc.text[s:e])
+    return Evidence(s, e, doc_text(doc)[s:e])
 
 
 def _persons_between(
@@ -982,7 +983,7 @@ def _attribute(
 
 
 def extract(doc: Doc, context: ExtractionContext) -> Iterable[Relation]:
-    text = doc.text
+    text = doc_text(doc)
     quotations = find_quotations(text)
     quoted = [(q.open, q.close) for q in quotations]
     relations: list[Relation] = []
@@ -1022,7 +1023,7 @@ def _continuation(
 ) -> _Attribution | None:
     """A quotation right after another one (only that one's attribution in between)."""
     pq, pa = prev
-    gap = doc.text[max(pq.close + 1, pa.end) : q.open]
+    gap = doc_text(doc)[max(pq.close + 1, pa.end) : q.open]
     if gap.strip(" \t,.;:–—-\n") or gap.count("\n") > 2:
         return None
     # across a paragraph break the reading is weaker
@@ -1041,7 +1042,7 @@ def _pro_drop(
     if prev is None:
         return None
     pq, pa = prev
-    between = doc.text[pq.close : q.open]
+    between = doc_text(doc)[pq.close : q.open]
     if between.count("\n") > 2 or len(between) > 600:
         return None
     if _persons_between(doc, context, pq.close + 1, q.open, pa.speaker):

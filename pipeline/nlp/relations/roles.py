@@ -56,6 +56,7 @@ from spacy.tokens import Doc, Span, Token
 
 from pipeline.datamodel import ORGANIZATION, PERSON, PLACE, Mention, Relation, RelationKind
 from pipeline.nlp.relations.context import ExtractionContext
+from pipeline.nlp.relations.doc_index import per_doc, tokens
 
 LEXICON_FILE = Path(__file__).resolve().parents[1] / "data" / "role_nouns.json"
 
@@ -110,6 +111,17 @@ class Mentions:
     article but missed here ("del Québec" after "il Québec") becomes a rule mention with the
     same type and canonical name, and a place followed by a compass adjective ("Russia
     occidentale") is read as the place itself."""
+
+    @classmethod
+    def of(cls, doc: Doc, context: ExtractionContext) -> Mentions:
+        """The index of ``doc``'s mentions, built once per extraction context (every rule
+        module reads the same one; none changes it)."""
+        if context.doc is not doc:
+            return cls(doc, context)
+        found = context.shared.get("mentions")
+        if found is None:
+            found = context.shared["mentions"] = cls(doc, context)
+        return found
 
     def __init__(self, doc: Doc, context: ExtractionContext) -> None:
         self.doc = doc
@@ -372,17 +384,29 @@ def org_noun_mention(doc: Doc, i: int, context: ExtractionContext) -> Mention | 
 def sentence_bounds(doc: Doc, i: int) -> tuple[int, int]:
     """The sentence of token ``i``, cut at line breaks (list items, titles and paragraphs
     are not always split by the sentence segmenter)."""
-    sent = doc[i].sent
-    lo, hi = sent.start, sent.end
-    for j in range(i - 1, lo - 1, -1):
-        if doc[j].is_space and "\n" in doc[j].text:
-            lo = j + 1
-            break
-    for j in range(i + 1, hi):
-        if doc[j].is_space and "\n" in doc[j].text:
-            hi = j
-            break
-    return lo, hi
+    return per_doc(doc, "line_bounds", _all_sentence_bounds)[i]
+
+
+def _all_sentence_bounds(doc: Doc) -> list[tuple[int, int]]:
+    bounds: list[tuple[int, int]] = []
+    for sent in doc.sents:
+        lo = sent.start
+        for j in range(sent.start, sent.end + 1):
+            if j == sent.end or (doc[j].is_space and "\n" in doc[j].text):
+                # tokens lo..j-1 form one piece; the line break itself belongs to the pieces
+                # on both sides of it, as each side's search stops before reaching it
+                bounds.extend((lo, j) for _ in range(lo, j))
+                if j < sent.end:
+                    bounds.append((lo, _next_break(doc, j, sent.end)))
+                lo = j + 1
+    return bounds
+
+
+def _next_break(doc: Doc, j: int, end: int) -> int:
+    for k in range(j + 1, end):
+        if doc[k].is_space and "\n" in doc[k].text:
+            return k
+    return end
 
 
 def is_plain_adj(token: Token) -> bool:
@@ -440,8 +464,16 @@ class RoleMatch:
         return self.form.plural
 
 
+@lru_cache(maxsize=1)
+def _first_role_words() -> frozenset[str]:
+    return frozenset(key[0] for key in role_forms())
+
+
 def _match_at(doc: Doc, i: int, stop: int) -> RoleMatch | None:
     forms = role_forms()
+    first = norm(doc[i])
+    if first not in _first_role_words() and not first.startswith("vice"):
+        return None
     for n in range(min(_max_role_len(), stop - i), 0, -1):
         key = tuple(norm(t) for t in doc[i:i + n])
         form = forms.get(key)
@@ -922,8 +954,18 @@ def list_head_owner(doc: Doc, mentions: Mentions, i: int, lo: int
 
 def role_facts(doc: Doc, context: ExtractionContext, mentions: Mentions | None = None
                ) -> list[RoleFact]:
-    """All person-role bindings of the Doc (before deduplication)."""
-    mentions = mentions or Mentions(doc, context)
+    """All person-role bindings of the Doc (before deduplication); computed once per
+    extraction context when read through the context's own mention index."""
+    shared = mentions is None or mentions is context.shared.get("mentions")
+    mentions = mentions or Mentions.of(doc, context)
+    if shared and context.doc is doc:
+        if "role_facts" not in context.shared:
+            context.shared["role_facts"] = _role_facts(doc, context, mentions)
+        return list(context.shared["role_facts"])
+    return _role_facts(doc, context, mentions)
+
+
+def _role_facts(doc: Doc, context: ExtractionContext, mentions: Mentions) -> list[RoleFact]:
     matches = find_role_nouns(doc, mentions)
     facts: list[RoleFact] = []
     bound: dict[int, RoleFact] = {}  # match.start -> fact, for "quello"
@@ -1004,7 +1046,7 @@ def _quello(doc: Doc, context: ExtractionContext, mentions: Mentions,
     """"il direttore di X, A, ... e quello di Y, B": the role of the previous bound role noun
     of the sentence, held by B in Y."""
     out: list[RoleFact] = []
-    for tok in doc:
+    for tok in tokens(doc):
         t = norm(tok)
         if t not in {"quello", "quella"}:
             continue
@@ -1090,7 +1132,7 @@ def _military(name: str) -> bool:
 
 def extract(doc: Doc, context: ExtractionContext) -> Iterator[Relation]:
     best: dict[tuple, tuple[float, Relation]] = {}
-    mentions = Mentions(doc, context)
+    mentions = Mentions.of(doc, context)
     for fact in role_facts(doc, context, mentions):
         person = mentions.mention(fact.person)
         args: dict = {"person": person, "role": fact.match.role,

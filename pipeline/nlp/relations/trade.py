@@ -41,6 +41,7 @@ from spacy.tokens import Doc, Span, Token
 
 from pipeline.datamodel import ORGANIZATION, PLACE, Mention, Relation, RelationKind
 from pipeline.nlp.relations.context import ExtractionContext
+from pipeline.nlp.relations.doc_index import doc_text
 
 __all__ = ["extract", "trigger_of", "format_value"]
 
@@ -338,7 +339,7 @@ def _paragraph_prev(doc: Doc, sent: Span) -> Span | None:
     if sent.start == 0:
         return None
     prev = doc[sent.start - 1].sent
-    text = doc.text
+    text = doc_text(doc)
     i, j = prev.end_char, sent.start_char
     while i > prev.start_char and text[i - 1].isspace():
         i -= 1
