@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from pipeline.mapping.vocab import label_text, slugify
 
@@ -31,6 +32,7 @@ def strip_article(text: str) -> str:
     return _ARTICLE.sub("", text.strip()).strip()
 
 
+@lru_cache(maxsize=65536)
 def normalise_name(name: str) -> str:
     """Case-, accent- and punctuation-insensitive form of a name, for matching mentions.
 

@@ -170,13 +170,18 @@ class ArticleGraphBuilder:
         self.article = article_iri(self.article_id)
         self.graph: Graph = dataset.graph(graph_iri(self.article_id))
         self.used_entities: set[str] = set()
+        self._evidence: dict[tuple[int, int, str], URIRef] = {}
 
     # -- helpers ------------------------------------------------------------------------------
     def add(self, s: Node, p: Node, o: Node) -> None:
         self.graph.add((s, p, o))
 
     def evidence(self, evidence: Evidence) -> URIRef:
-        node = evidence_iri(self.article_id, evidence.start, evidence.end)
+        key = (evidence.start, evidence.end, evidence.sentence)
+        node = self._evidence.get(key)
+        if node is not None:  # a sentence stating several facts is described once
+            return node
+        node = self._evidence[key] = evidence_iri(self.article_id, evidence.start, evidence.end)
         position, quote = URIRef(f"{node}#position"), URIRef(f"{node}#quote")
         self.add(node, RDF.type, OA.SpecificResource)
         self.add(node, OA.hasSource, self.article)
