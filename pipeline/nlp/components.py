@@ -3,5 +3,6 @@
 from pipeline.nlp import (
     entity_edges,  # noqa: F401  (registers "aerokg_entity_edges")
     quantities,  # noqa: F401  (registers "aerokg_quantities")
+    rulers,  # noqa: F401  (registers "aerokg_entity_ruler")
     sentences,  # noqa: F401  (registers "aerokg_sentence_quotes")
 )

@@ -1,0 +1,365 @@
+"""aerokg at corpus scale: NLP-only vs end-to-end throughput, workers, memory, queries, re-runs.
+
+    python benchmarks/bench.py --articles 1000            # one size
+    python benchmarks/bench.py --articles 100,1000        # the README table
+    python benchmarks/bench.py --articles 50 --workers 1  # a quick look
+
+For each size N it builds a corpus of N articles (the ``.txt`` articles of ``--source``, by
+default ``../shared/corpus/dev`` and ``corpus/``, copied round-robin under distinct ids into a
+temporary folder, never into the repository) and measures, in this one run:
+
+* **NLP only**: ``nlp.pipe`` over the N texts in a fresh process with the model loaded (load
+  time not counted), single process and ``n_process=2``: the limit end-to-end runs are held to;
+* **end to end**: ``aerokg run CORPUS -o OUT --workers W`` as a subprocess, wall time from
+  start to exit (model load, mapping, store, every export), for each W of ``--workers``;
+  words/s and the ratio to NLP-only single process;
+* **peak RSS** of each run: the largest sum of resident memory over the run's process tree
+  (sampled every 50 ms from /proc), and of its largest single process;
+* **queries**: each named competency query on the largest store, median latency of 5 runs
+  after one warm-up, in process (``pipeline.query.run.run_query`` on the read-only store);
+* **re-runs** after the single-worker run: unchanged corpus, then one article edited, as
+  ratios to that full run.
+
+Words are whitespace-separated words of the article text, the same count for every row. It
+prints Markdown tables (and ``--json FILE`` writes every number). Run it on an idle machine:
+a training or a test suite on the other core halves what it measures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_SOURCES = [REPO.parent / "shared" / "corpus" / "dev", REPO / "corpus"]
+
+_NLP_ONLY = r"""
+import json, sys, time
+from pipeline.nlp.loader import load_nlp
+texts = [open(p, encoding="utf-8").read() for p in sys.argv[3:]]
+nlp = load_nlp(sys.argv[1] or None)
+n_process = int(sys.argv[2])
+list(nlp.pipe(texts[:2]))  # warm up (lazy tables)
+started = time.perf_counter()
+for _ in nlp.pipe(texts, batch_size=32, n_process=n_process):
+    pass
+print(json.dumps({"seconds": time.perf_counter() - started}))
+"""
+
+
+# ---------------------------------------------------------------------------------------------
+# the corpus
+# ---------------------------------------------------------------------------------------------
+
+
+def source_articles(sources: list[Path]) -> list[Path]:
+    found = sorted(p for source in sources if source.is_dir() for p in source.glob("*.txt"))
+    if not found:
+        sys.exit("no .txt articles in " + ", ".join(map(str, sources)))
+    return found
+
+
+def build_corpus(sources: list[Path], n: int, folder: Path) -> tuple[list[Path], int]:
+    """N article files with distinct ids, the sources taken round-robin; and their words."""
+    folder.mkdir(parents=True)
+    files, words = [], 0
+    for k in range(n):
+        source = sources[k % len(sources)]
+        text = source.read_text(encoding="utf-8")
+        target = folder / f"a{k:06d}-{source.stem}.txt"
+        target.write_text(text, encoding="utf-8")
+        files.append(target)
+        words += len(text.split())
+    return files, words
+
+
+# ---------------------------------------------------------------------------------------------
+# measuring a process tree
+# ---------------------------------------------------------------------------------------------
+
+
+def _rss_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def _children(pid: int) -> list[int]:
+    kids: list[int] = []
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children", encoding="ascii") as f:
+                kids.extend(int(x) for x in f.read().split())
+    except (OSError, ValueError):
+        pass
+    return kids
+
+
+@dataclass
+class TreeMemory:
+    """Peak resident memory of a process and its descendants, sampled in a thread."""
+
+    pid: int
+    interval: float = 0.05
+    peak_total_kb: int = 0
+    peak_process_kb: int = 0
+    _stop: threading.Event = field(default_factory=threading.Event)
+
+    def __enter__(self) -> TreeMemory:
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _sample(self) -> None:
+        while not self._stop.is_set():
+            pids, todo = [], [self.pid]
+            while todo:
+                pid = todo.pop()
+                pids.append(pid)
+                todo.extend(_children(pid))
+            sizes = [_rss_kb(pid) for pid in pids]
+            self.peak_total_kb = max(self.peak_total_kb, sum(sizes))
+            self.peak_process_kb = max(self.peak_process_kb, max(sizes, default=0))
+            self._stop.wait(self.interval)
+
+
+def run_measured(command: list[str], env: dict[str, str] | None = None) -> dict:
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, cwd=REPO, env=env)
+    with TreeMemory(process.pid) as memory:
+        stdout, stderr = process.communicate()
+    seconds = time.perf_counter() - started
+    if process.returncode not in (0, 1):
+        sys.exit(f"failed ({process.returncode}): {' '.join(command)}\n{stderr[-3000:]}")
+    return {"seconds": seconds, "peak_rss_mb": memory.peak_total_kb / 1024,
+            "peak_process_rss_mb": memory.peak_process_kb / 1024, "stdout": stdout,
+            "returncode": process.returncode}
+
+
+# ---------------------------------------------------------------------------------------------
+# the measurements
+# ---------------------------------------------------------------------------------------------
+
+
+def nlp_only(files: list[Path], words: int, model: str | None, n_process: int) -> dict:
+    done = run_measured([sys.executable, "-c", _NLP_ONLY, model or "", str(n_process),
+                         *map(str, files)])
+    seconds = json.loads(done["stdout"].strip().splitlines()[-1])["seconds"]
+    return {"seconds": seconds, "words_per_second": words / seconds}
+
+
+def aerokg_run(corpus: Path, out: Path, workers: int, model: str | None,
+               extra: tuple[str, ...] = ()) -> dict:
+    command = [sys.executable, "-c", "from pipeline.cli import main; main()", "run",
+               str(corpus), "-o", str(out), "--workers", str(workers), *extra]
+    if model:
+        command += ["--model", model]
+    done = run_measured(command)
+    report = json.loads((out / "run-report.json").read_text(encoding="utf-8"))
+    done.pop("stdout")
+    return done | {"processed": report.get("summary", {}).get("processed"),
+                   "report_summary": report.get("summary", {})}
+
+
+def query_latencies(out: Path, repeats: int = 5) -> dict[str, dict]:
+    sys.path.insert(0, str(REPO))
+    from pipeline.query.run import named_queries, open_store, run_query
+
+    store = open_store(out)
+    if store is None:
+        sys.exit(f"no store in {out}")
+    timings = {}
+    for name in sorted(named_queries()):
+        run_query(store, name)  # warm-up
+        seconds, rows = [], 0
+        for _ in range(repeats):
+            started = time.perf_counter()
+            _, result = run_query(store, name)
+            seconds.append(time.perf_counter() - started)
+            rows = len(result)
+        timings[name] = {"median_seconds": statistics.median(seconds), "max_seconds":
+                         max(seconds), "rows": rows}
+    return timings
+
+
+def edit_one(files: list[Path]) -> Path:
+    """Append a sentence to one article (the middle one): a changed article."""
+    target = files[len(files) // 2]
+    with target.open("a", encoding="utf-8") as f:
+        f.write("\n\nAggiornamento: il Distretto Aerospaziale Lombardo ha confermato la notizia.\n")
+    return target
+
+
+# ---------------------------------------------------------------------------------------------
+# the report
+# ---------------------------------------------------------------------------------------------
+
+
+def machine() -> dict:
+    import importlib.metadata as md
+
+    cpu = "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    versions = {}
+    for dist in ("aerokg", "spacy", "pyoxigraph", "rdflib", "networkx", "numpy"):
+        try:
+            versions[dist] = md.version(dist)
+        except md.PackageNotFoundError:
+            versions[dist] = "-"
+    return {"date": time.strftime("%Y-%m-%d"), "cpu": cpu, "cores": os.cpu_count(),
+            "python": platform.python_version(), "system": platform.platform(),
+            "versions": versions}
+
+
+def markdown(results: dict) -> str:
+    m = results["machine"]
+    lines = [f"Machine: {m['cpu']}, {m['cores']} cores, Python {m['python']}, "
+             + ", ".join(f"{k} {v}" for k, v in m["versions"].items()) + f"; {m['date']}.", ""]
+    lines += ["| articles | words | run | seconds | words/s | vs NLP-only (1 proc) | "
+              "peak RSS tree (MB) | peak RSS largest process (MB) |",
+              "|---:|---:|---|---:|---:|---:|---:|---:|"]
+    for size in results["sizes"]:
+        n, words = size["articles"], size["words"]
+        limit = size["nlp_only"]["1"]["words_per_second"]
+        for procs, row in size["nlp_only"].items():
+            lines.append(f"| {n} | {words} | NLP only, {procs} process{'es' if procs != '1' else ''}"
+                         f" | {row['seconds']:.1f} | {row['words_per_second']:,.0f} | "
+                         f"{row['words_per_second'] / limit:.2f} | | |")
+        for workers, row in size["end_to_end"].items():
+            wps = words / row["seconds"]
+            lines.append(f"| {n} | {words} | `aerokg run --workers {workers}` | "
+                         f"{row['seconds']:.1f} | {wps:,.0f} | {wps / limit:.2f} | "
+                         f"{row['peak_rss_mb']:.0f} | {row['peak_process_rss_mb']:.0f} |")
+        for label, row in size.get("reruns", {}).items():
+            lines.append(f"| {n} | {words} | re-run, {label} | {row['seconds']:.1f} | | "
+                         f"{row['ratio_to_full']:.1%} of the full run | "
+                         f"{row['peak_rss_mb']:.0f} | {row['peak_process_rss_mb']:.0f} |")
+    lines.append("")
+    sizes = results["sizes"]
+    if sizes:
+        last = sizes[-1]
+        ends = last["end_to_end"]
+        limit = last["nlp_only"]["1"]["words_per_second"]
+        if "1" in ends:
+            lines.append(f"- end to end, 1 worker, {last['articles']} articles: "
+                         f"{last['words'] / ends['1']['seconds'] / limit:.2f}x NLP-only "
+                         "(bar: >= 0.8x)")
+        if "1" in ends and "2" in ends:
+            lines.append(f"- 2 workers vs 1: {ends['1']['seconds'] / ends['2']['seconds']:.2f}x "
+                         "(bar: >= 1.6x); NLP only, 2 processes vs 1: "
+                         f"{last['nlp_only'].get('2', {}).get('words_per_second', 0) / limit:.2f}x")
+        if len(sizes) > 1 and "1" in sizes[0]["end_to_end"] and "1" in ends:
+            small, large = sizes[0]["end_to_end"]["1"], ends["1"]
+            lines.append(f"- peak RSS (1 worker), {last['articles']} vs {sizes[0]['articles']} "
+                         f"articles: {large['peak_rss_mb'] / small['peak_rss_mb']:.2f}x "
+                         "(bar: <= 1.2x)")
+        if "reruns" in last and "one changed" in last["reruns"]:
+            lines.append("- re-run with one changed article: "
+                         f"{last['reruns']['one changed']['ratio_to_full']:.1%} of the full run "
+                         "(bar: <= 5%)")
+    if results.get("queries"):
+        lines += ["", f"Competency queries on the {results['queries_articles']}-article store "
+                  "(median of 5, in process):", "", "| query | rows | median ms | max ms |",
+                  "|---|---:|---:|---:|"]
+        for name, row in results["queries"].items():
+            lines.append(f"| {name} | {row['rows']} | {row['median_seconds'] * 1000:.1f} | "
+                         f"{row['max_seconds'] * 1000:.1f} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", default="100,1000",
+                        help="corpus sizes, comma-separated (default: 100,1000)")
+    parser.add_argument("--workers", default="1,2", help="worker counts (default: 1,2)")
+    parser.add_argument("--source", type=Path, action="append", default=None,
+                        help="folder of .txt articles to copy (repeatable; default: "
+                             "../shared/corpus/dev and corpus/)")
+    parser.add_argument("--model", default=None, help="spaCy pipeline (default: shipped)")
+    parser.add_argument("--keep", type=Path, default=None,
+                        help="work in this folder and keep it (default: a temporary one)")
+    parser.add_argument("--json", type=Path, default=None, help="also write every number here")
+    parser.add_argument("--no-reruns", action="store_true")
+    args = parser.parse_args()
+
+    sizes = [int(x) for x in args.articles.split(",") if x.strip()]
+    worker_counts = [int(x) for x in args.workers.split(",") if x.strip()]
+    sources = source_articles(args.source or DEFAULT_SOURCES)
+    work = args.keep or Path(tempfile.mkdtemp(prefix="aerokg-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    results: dict = {"machine": machine(), "sizes": []}
+    try:
+        for n in sizes:
+            base = work / f"n{n}"
+            if base.exists():
+                shutil.rmtree(base)
+            files, words = build_corpus(sources, n, base / "corpus")
+            size: dict = {"articles": n, "words": words, "nlp_only": {}, "end_to_end": {}}
+            print(f"== {n} articles, {words} words", file=sys.stderr, flush=True)
+            for procs in sorted({1, 2}):
+                size["nlp_only"][str(procs)] = nlp_only(files, words, args.model, procs)
+                print(f"   NLP only x{procs}: {size['nlp_only'][str(procs)]}", file=sys.stderr,
+                      flush=True)
+            for workers in worker_counts:
+                out = base / f"out-w{workers}"
+                size["end_to_end"][str(workers)] = row = aerokg_run(
+                    base / "corpus", out, workers, args.model)
+                print(f"   run --workers {workers}: {row['seconds']:.1f} s, "
+                      f"{row['peak_rss_mb']:.0f} MB", file=sys.stderr, flush=True)
+            first = str(worker_counts[0])
+            if not args.no_reruns:
+                out = base / f"out-w{first}"
+                full = size["end_to_end"][first]["seconds"]
+                unchanged = aerokg_run(base / "corpus", out, int(first), args.model)
+                edit_one(files)
+                changed = aerokg_run(base / "corpus", out, int(first), args.model)
+                size["reruns"] = {
+                    "unchanged": unchanged | {"ratio_to_full": unchanged["seconds"] / full},
+                    "one changed": changed | {"ratio_to_full": changed["seconds"] / full},
+                }
+                print(f"   re-runs: {size['reruns']['unchanged']['seconds']:.1f} s, "
+                      f"{size['reruns']['one changed']['seconds']:.1f} s", file=sys.stderr,
+                      flush=True)
+            results["sizes"].append(size)
+        if results["sizes"]:
+            last = results["sizes"][-1]
+            results["queries_articles"] = last["articles"]
+            results["queries"] = query_latencies(
+                work / f"n{last['articles']}" / f"out-w{worker_counts[0]}")
+    finally:
+        if args.keep is None:
+            shutil.rmtree(work, ignore_errors=True)
+    print(markdown(results))
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
