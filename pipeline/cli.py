@@ -120,9 +120,10 @@ def evaluate_ner_command(file: Path, model: str | None, as_json: bool) -> None:
               help="Keep articles in any language (default: non-Italian ones are skipped).")
 @click.option("--max-bytes", type=click.IntRange(min=1), default=5_000_000, show_default=True,
               help="Larger input files are not read (reported as failed).")
-@click.option("--workers", "-j", type=click.IntRange(min=1), default=None,
-              help="Processes running the NLP and mapping stages (default: the number of "
-                   "cores; 1 runs them in the main process).")
+@click.option("--workers", "-j", type=click.IntRange(min=0), default=None,
+              help="Worker processes running the NLP and mapping stages, beside the main "
+                   "process that reads articles and writes outputs (default: the number of "
+                   "cores; 0 runs everything in the main process).")
 @click.pass_context
 def run(ctx: click.Context, paths: tuple[Path, ...], out_dir: Path, model: str | None,
         strict: bool, prune: bool, full: bool, force_language: bool, max_bytes: int,

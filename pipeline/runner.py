@@ -169,7 +169,7 @@ def run(
     articles no longer in the inputs; ``strict`` stops at the first failed or skipped article
     (the state stays consistent, the outputs are not rewritten). ``progress`` is a context
     manager factory yielding a callable called once per article (:func:`terminal_progress`).
-    ``workers`` processes run the NLP and mapping stages (default: the number of cores; 1
+    ``workers`` processes run the NLP and mapping stages (default: the number of cores; 0
     runs them in this process), see :mod:`pipeline.workers`.
 
     Raises ``ModelNotFoundError``/``ConfigError`` (bad model setting, before anything is
@@ -187,7 +187,7 @@ def run(
             paths=[Path(p) for p in paths], out_dir=out_dir, facts=facts, strict=strict,
             prune=prune, full=full, force_language=force_language, max_bytes=max_bytes,
             batch_size=max(1, batch_size), progress=progress, started=started,
-            workers=max(1, workers or default_workers()), lock_fd=getattr(lock, "_fd", None),
+            workers=max(0, default_workers() if workers is None else workers), lock_fd=getattr(lock, "_fd", None),
         )
         return job.execute()
 
@@ -369,7 +369,7 @@ class _Run:
                 self.handle(article, result)
             self.seconds["load_model"] += self.processor.load_seconds
             self.nlp = self.processor.nlp or (self.processor.model_path
-                                              if self.processor.workers > 1 else None)
+                                              if self.processor.workers > 0 else None)
 
     def handle(self, article: Any, result: Any) -> None:
         """Write one article's result: graph file, store, then manifest entry."""

@@ -7,8 +7,10 @@ object is ever pickled; a worker loads the spaCy pipeline once (:func:`init_work
 it for every batch it is given. The same function can run on other executors (e.g. Dask).
 
 :class:`Processor` feeds batches to the workers with a bounded number in flight (memory does
-not grow with the corpus) and gives the results back in input order. ``workers=1`` runs
-in-process, without a pool. A worker process that dies (segfault, ``os._exit``, OOM kill)
+not grow with the corpus) and gives the results back in input order. Even one worker is a
+process of its own, so the main process (reading and decoding articles, writing graph files,
+the store and the manifest) works alongside it; ``workers=0`` runs everything in the calling
+process, without a pool (for debugging and profiling). A worker process that dies (segfault, ``os._exit``, OOM kill)
 fails only the article it was working on: the batches in flight are run again one article at
 a time in a fresh pool, and the article that kills its worker again is failed with that reason.
 """
@@ -148,7 +150,7 @@ def _die_with_parent() -> None:
 
 class Processor:
     """Runs batches of articles through :func:`process_batch` on ``workers`` processes (or
-    in-process for one worker) and yields (article, result) in input order.
+    in-process for ``workers=0``) and yields (article, result) in input order.
 
     ``submit(batch)`` may block until a result is ready (bounded work in flight); ``results()``
     yields what is done; ``drain()`` waits for everything."""
@@ -156,7 +158,7 @@ class Processor:
     def __init__(self, model_path: str, workers: int, close_fds: tuple[int, ...] = (),
                  on_loading: Any = None, task_size: int = 2) -> None:
         self.model_path = model_path
-        self.workers = max(1, workers)
+        self.workers = max(0, workers)
         self.task_size = max(1, task_size)
         self.close_fds = close_fds
         self.on_loading = on_loading
@@ -164,7 +166,7 @@ class Processor:
         self.pool: ProcessPoolExecutor | None = None
         self.in_flight: deque[tuple[list[Any], Future]] = deque()
         self.ready: deque[tuple[Any, ArticleResult]] = deque()
-        self.max_in_flight = 3 * self.workers  # tasks submitted ahead: bounded memory
+        self.max_in_flight = 3 * max(1, self.workers)  # tasks submitted ahead: bounded memory
         self.local: Iterator[tuple[Any, ArticleResult]] | None = None
         self.load_seconds = 0.0
 
@@ -193,7 +195,7 @@ class Processor:
     def submit(self, batch: list[Any]) -> None:
         if not batch:
             return
-        if self.workers == 1:
+        if self.workers == 0:
             assert self.local is None, "results() must be consumed between two submit()s"
             self._local(batch)
             return

@@ -115,7 +115,7 @@ def test_docs_do_not_outlive_their_batch(corpus, tmp_path, model_dir, monkeypatc
 
     monkeypatch.setattr(loader, "load_nlp", lambda m: Probing(real_load(m)))
     monkeypatch.setattr(workers, "map_article", map_article)
-    result = run([corpus], tmp_path / "out", model=str(model_dir), batch_size=3, workers=1)
+    result = run([corpus], tmp_path / "out", model=str(model_dir), batch_size=3, workers=0)
     assert result.exit_code == 0
     assert result.report["totals"]["processed"] == len(ARTICLES) + 9
     assert 1 <= live["max"] <= 3

@@ -95,30 +95,32 @@ def to_document(article: Article, doc: Doc, with_relations: bool = True) -> Docu
 
     Rule mentions used by relations (event nouns, "il distretto") join ``mentions``.
     """
-    from pipeline.nlp.relations.doc_index import doc_text, remember_text
+    from pipeline.nlp.relations.doc_index import doc_text, indexed, remember_text
 
-    remember_text(doc, article.text)
-    text = doc_text(doc)
-    sentences = [Evidence(s.start_char, s.end_char, text[s.start_char:s.end_char])
-                 for s in doc.sents]
-    document = Document(
-        article=article,
-        sentences=sentences,
-        mentions=mentions_of(doc),
-        quantities=quantities_of(doc),
-    )
-    if with_relations:
+    with indexed(doc):  # per-Doc tables for the rules, dropped with the block
+        remember_text(doc, article.text)
+        text = doc_text(doc)
+        sentences = [Evidence(s.start_char, s.end_char, text[s.start_char:s.end_char])
+                     for s in doc.sents]
+        document = Document(
+            article=article,
+            sentences=sentences,
+            mentions=mentions_of(doc),
+            quantities=quantities_of(doc),
+        )
+        if not with_relations:
+            return document
         from pipeline.nlp.relations import extract_relations
         from pipeline.nlp.relations.context import ExtractionContext
 
         context = ExtractionContext(doc, article, document.mentions)
         document.relations = extract_relations(doc, context, document.warnings)
-        known = {(m.start, m.end) for m in document.mentions}
-        for relation in document.relations:
-            for value in relation.args.values():
-                if isinstance(value, Mention) and (value.start, value.end) not in known:
-                    document.mentions.append(value)
-                    known.add((value.start, value.end))
+    known = {(m.start, m.end) for m in document.mentions}
+    for relation in document.relations:
+        for value in relation.args.values():
+            if isinstance(value, Mention) and (value.start, value.end) not in known:
+                document.mentions.append(value)
+                known.add((value.start, value.end))
     return document
 
 

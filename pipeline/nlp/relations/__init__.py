@@ -15,6 +15,7 @@ from spacy.tokens import Doc
 
 from pipeline.datamodel import Relation
 from pipeline.nlp.relations.context import ExtractionContext
+from pipeline.nlp.relations.doc_index import indexed
 
 RULE_MODULES = [
     "roles",
@@ -36,12 +37,18 @@ def extract_relations(
     one odd sentence never loses the article's other facts; without ``warnings`` it raises.
     """
     relations: list[Relation] = []
-    for name in RULE_MODULES:
+    with indexed(doc):  # the rules share per-Doc tables (doc_index) while they run
         try:
-            module = import_module(f"pipeline.nlp.relations.{name}")
-            relations.extend(module.extract(doc, context))
-        except Exception as err:  # noqa: BLE001  (isolate rule bugs per article)
-            if warnings is None:
-                raise
-            warnings.append(f"rule {name!r} failed: {type(err).__name__}: {err}")
+            for name in RULE_MODULES:
+                try:
+                    module = import_module(f"pipeline.nlp.relations.{name}")
+                    relations.extend(module.extract(doc, context))
+                except Exception as err:  # noqa: BLE001  (isolate rule bugs per article)
+                    if warnings is None:
+                        raise
+                    warnings.append(f"rule {name!r} failed: {type(err).__name__}: {err}")
+        finally:
+            # what the rules shared refers back to the context: drop it now, so the Doc goes
+            # when its article is mapped, not at the next garbage collection
+            context.shared.clear()
     return relations

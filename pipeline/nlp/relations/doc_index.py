@@ -2,40 +2,70 @@
 
 spaCy recomputes some Doc properties on every access: ``doc.text`` joins every token,
 ``token.sent`` walks to the sentence's ends. Rules that ask for them once per token turn an
-article into quadratic work, so they read these per-Doc tables instead. Entries are held
-weakly (they go with their Doc) and rebuilt if the Doc's length changes.
+article into quadratic work, so they read these per-Doc tables instead.
+
+The tables are kept only inside ``with indexed(doc):`` (the mapping of one article,
+:func:`pipeline.nlp.analyse.to_document`) and dropped when it ends: they hold Token objects,
+which hold their Doc, so a cache that outlived the block would keep every Doc of a batch
+alive. Outside such a block every call computes afresh (same answers, slower).
 
 >>> import spacy
 >>> nlp = spacy.blank("it")
 >>> doc = nlp("Una frase. Un'altra.")
 >>> doc[0].is_sent_start = True; doc[3].is_sent_start = True
->>> doc_text(doc) == doc.text, sentence_span(doc, 4)
-(True, (3, 7))
+>>> with indexed(doc):
+...     doc_text(doc) == doc.text, sentence_span(doc, 4)
+(True, (3, 6))
 """
 
 from __future__ import annotations
 
-import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from spacy.tokens import Doc, Token
 
-__all__ = ["per_doc", "doc_text", "remember_text", "sentence_span", "tokens"]
+__all__ = ["indexed", "per_doc", "doc_text", "remember_text", "sentence_span", "tokens"]
 
 T = TypeVar("T")
 
-_CACHE: weakref.WeakKeyDictionary[Doc, dict[str, Any]] = weakref.WeakKeyDictionary()
+#: id(doc) -> (doc, its tables, how many ``indexed`` blocks hold it open)
+_OPEN: dict[int, tuple[Doc, dict[str, Any], int]] = {}
+
+
+@contextmanager
+def indexed(doc: Doc) -> Iterator[Doc]:
+    """Keep ``doc``'s tables for the duration of the block (blocks may nest)."""
+    key = id(doc)
+    held = _OPEN.get(key)
+    if held is not None and held[0] is doc:
+        _OPEN[key] = (doc, held[1], held[2] + 1)
+    else:
+        _OPEN[key] = (doc, {}, 1)
+    try:
+        yield doc
+    finally:
+        current = _OPEN.get(key)
+        if current is not None and current[0] is doc:
+            if current[2] <= 1:
+                del _OPEN[key]
+            else:
+                _OPEN[key] = (doc, current[1], current[2] - 1)
 
 
 def per_doc(doc: Doc, key: str, build: Callable[[Doc], T]) -> T:
-    """``build(doc)``, computed on the first call for this Doc and ``key``."""
-    entry = _CACHE.get(doc)
-    if entry is None or entry["__len__"] != len(doc):
-        entry = _CACHE[doc] = {"__len__": len(doc)}
-    if key not in entry:
-        entry[key] = build(doc)
-    return entry[key]
+    """``build(doc)``: computed once per ``indexed(doc)`` block, else on every call."""
+    held = _OPEN.get(id(doc))
+    if held is None or held[0] is not doc:
+        return build(doc)
+    tables = held[1]
+    if tables.get("__len__") != len(doc):  # retokenized inside the block: start again
+        tables.clear()
+        tables["__len__"] = len(doc)
+    if key not in tables:
+        tables[key] = build(doc)
+    return tables[key]
 
 
 def tokens(doc: Doc) -> list[Token]:
