@@ -14,7 +14,13 @@ Every read and write of these files goes through this module:
   bytes;
 * :func:`write_graph_file` - written atomically (temporary file in the same folder, fsync,
   ``os.replace``): a file is the old one or the complete new one, never half written;
-* :func:`read_graph_file` / :func:`remove_graph_file` / :func:`graph_files`.
+* :func:`read_graph_file` / :func:`remove_graph_file` / :func:`graph_files`;
+* :func:`fragment_bytes` / :func:`read_fragments`: beside each graph file, its property-graph
+  fragment (``{slug}-{hash}.pg.json``, :func:`pipeline.export.property_graph.graph_fragment`
+  of each of its graphs, made by the worker that mapped the article), so the GraphML, GEXF and
+  Cytoscape exports of a corpus are merged from small JSON files instead of re-reading its
+  RDF. A fragment names the sha256 of the graph file it was made from; one that does not
+  match (or is missing, unreadable, of another format version) is made again from the graph.
 
 >>> graph_file_name("wn-001")
 'wn-001-74a11b3ba12a08cf.nq'
@@ -25,6 +31,7 @@ Every read and write of these files goes through this module:
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import warnings
@@ -44,9 +51,13 @@ __all__ = [
     "read_graph_file",
     "remove_graph_file",
     "write_graph_file",
+    "fragment_file_name",
+    "fragment_bytes",
+    "read_fragments",
 ]
 
 SUFFIX = ".nq"
+FRAGMENT_SUFFIX = ".pg.json"
 _SLUG_CHARS = 48
 _UNSAFE = re.compile(r"[^a-z0-9_]+")
 _NAME = re.compile(r"^[a-z0-9_][a-z0-9_-]*-[0-9a-f]{16}\.nq$")
@@ -58,6 +69,47 @@ def graph_file_name(article_id: str) -> str:
     digest = hashlib.sha256(article_id.encode("utf-8")).hexdigest()[:16]
     slug = _UNSAFE.sub("-", article_id.lower()).strip("-")[:_SLUG_CHARS].strip("-")
     return f"{slug or 'article'}-{digest}{SUFFIX}"
+
+
+def fragment_file_name(graph_name: str) -> str:
+    """The property-graph fragment file beside graph file ``graph_name``."""
+    return graph_name[: -len(SUFFIX)] + FRAGMENT_SUFFIX
+
+
+def fragment_bytes(fragments: list[dict], graph_sha256: str) -> bytes:
+    """The fragment file of a graph file whose bytes hash to ``graph_sha256``."""
+    from pipeline.export.property_graph import FRAGMENT_VERSION
+
+    record = {"version": FRAGMENT_VERSION, "graph_sha256": graph_sha256, "fragments": fragments}
+    return json.dumps(record, ensure_ascii=False, sort_keys=True).encode("utf-8")
+
+
+def read_fragments(graph_path: str | os.PathLike[str], graph_sha256: str) -> list[dict]:
+    """The property-graph fragments of the graph file at ``graph_path`` (whose sha256 is
+    ``graph_sha256``): from its fragment file when that one matches, else computed from the
+    graph file and saved for the next export."""
+    from pipeline.export.property_graph import FRAGMENT_VERSION, graph_fragment
+
+    graph_path = Path(graph_path)
+    side = graph_path.with_name(fragment_file_name(graph_path.name))
+    try:
+        record = json.loads(side.read_bytes())
+        if (record.get("version") == FRAGMENT_VERSION
+                and record.get("graph_sha256") == graph_sha256
+                and isinstance(record.get("fragments"), list)):
+            return record["fragments"]
+    except (OSError, ValueError, AttributeError):
+        pass
+    from rdflib import Dataset
+
+    dataset = Dataset()
+    read_graph_file(graph_path, dataset)
+    fragments = [graph_fragment(graph) for graph in dataset.graphs() if len(graph)]
+    try:
+        atomic_write(side, fragment_bytes(fragments, graph_sha256))
+    except OSError:
+        pass  # a read-only OUT_DIR still exports; the fragment is made again next time
+    return fragments
 
 
 def is_graph_file_name(name: str) -> bool:
@@ -94,14 +146,30 @@ def read_graph_file(path: str | os.PathLike[str], into: Dataset) -> None:
 
 
 def remove_graph_file(directory: str | os.PathLike[str], name: str) -> bool:
-    """Delete ``name`` from ``directory`` if it is a graph file name; True if one was removed."""
+    """Delete ``name`` from ``directory`` if it is a graph file name (and its fragment file);
+    True if the graph file was removed."""
     if not is_graph_file_name(name):
         return False
+    try:
+        os.unlink(Path(directory) / fragment_file_name(name))
+    except FileNotFoundError:
+        pass
     try:
         os.unlink(Path(directory) / name)
     except FileNotFoundError:
         return False
     return True
+
+
+def stray_fragment_files(directory: str | os.PathLike[str]) -> set[str]:
+    """Fragment files whose graph file is gone (left by a killed run)."""
+    try:
+        names = set(os.listdir(directory))
+    except FileNotFoundError:
+        return set()
+    return {name for name in names if name.endswith(FRAGMENT_SUFFIX)
+            and is_graph_file_name(name[: -len(FRAGMENT_SUFFIX)] + SUFFIX)
+            and name[: -len(FRAGMENT_SUFFIX)] + SUFFIX not in names}
 
 
 def graph_files(directory: str | os.PathLike[str]) -> set[str]:

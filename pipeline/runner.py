@@ -187,7 +187,8 @@ def run(
             paths=[Path(p) for p in paths], out_dir=out_dir, facts=facts, strict=strict,
             prune=prune, full=full, force_language=force_language, max_bytes=max_bytes,
             batch_size=max(1, batch_size), progress=progress, started=started,
-            workers=max(0, default_workers() if workers is None else workers), lock_fd=getattr(lock, "_fd", None),
+            workers=max(0, default_workers() if workers is None else workers),
+            lock_fd=getattr(lock, "_fd", None),
         )
         return job.execute()
 
@@ -382,6 +383,9 @@ class _Run:
                 from pipeline.export.atomic import atomic_write
 
                 atomic_write(self.graphs_dir / name, result.nquads)
+                if result.fragments:
+                    atomic_write(self.graphs_dir / article_graphs.fragment_file_name(name),
+                                 result.fragments)
                 self.store_replace(article.id, result.nquads, result.graph_sha256)
             except Exception as err:  # noqa: BLE001
                 self.fail(article, err, "write")
@@ -555,7 +559,8 @@ class _Run:
         by_graph = sorted(included, key=lambda i: (held.get(i, {}).get("graphs", []), i))
         paths, export = export_streamed(
             run_nquads, [self.graphs_dir / article_graphs.graph_file_name(i) for i in by_graph],
-            self.out_dir)
+            self.out_dir,
+            graph_sha256=[self.manifest.articles[i].get("graph_sha256", "") for i in by_graph])
         self.manifest.outputs = {
             "key": key,
             "run": str(run_info.iri),
@@ -605,6 +610,8 @@ class _Run:
         wanted = {article_graphs.graph_file_name(i) for i in self.manifest.articles}
         for name in article_graphs.graph_files(self.graphs_dir) - wanted:
             article_graphs.remove_graph_file(self.graphs_dir, name)
+        for name in article_graphs.stray_fragment_files(self.graphs_dir):
+            (self.graphs_dir / name).unlink(missing_ok=True)
 
     # -- the report ------------------------------------------------------------------------------
     def report(self, stopped: dict | None, manifest_state: str, export_info: dict,

@@ -10,9 +10,10 @@ it for every batch it is given. The same function can run on other executors (e.
 not grow with the corpus) and gives the results back in input order. Even one worker is a
 process of its own, so the main process (reading and decoding articles, writing graph files,
 the store and the manifest) works alongside it; ``workers=0`` runs everything in the calling
-process, without a pool (for debugging and profiling). A worker process that dies (segfault, ``os._exit``, OOM kill)
-fails only the article it was working on: the batches in flight are run again one article at
-a time in a fresh pool, and the article that kills its worker again is failed with that reason.
+process, without a pool (for debugging and profiling). A worker process that dies (segfault,
+``os._exit``, OOM kill) fails only the article it was working on: the batches in flight are
+run again one article at a time in a fresh pool, and the article that kills its worker again
+is failed with that reason.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ class ArticleResult:
     graph_sha256: str = ""
     counts: dict = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    fragments: bytes = b""  # its property-graph fragment file (article_graphs.fragment_bytes)
     error: tuple[str, str, str] | None = None  # (stage, exception class, reason)
     seconds: dict = field(default_factory=dict)  # nlp / mapping time spent on it
 
@@ -78,6 +80,7 @@ def iter_batch(nlp: Any, articles: list[Any]) -> Iterator[ArticleResult]:
     the one that fails) then mapping, one article at a time. Each Doc is dropped as soon as
     its article is mapped."""
     from pipeline import article_graphs
+    from pipeline.export.property_graph import graph_fragment
 
     parsing = time.perf_counter()
     try:
@@ -107,9 +110,12 @@ def iter_batch(nlp: Any, articles: list[Any]) -> Iterator[ArticleResult]:
             del doc
             stage = "write"
             data = article_graphs.nquads_bytes(dataset)
-            del dataset
             result.nquads = data
             result.graph_sha256 = hashlib.sha256(data).hexdigest()
+            result.fragments = article_graphs.fragment_bytes(
+                [graph_fragment(graph) for graph in dataset.graphs() if len(graph)],
+                result.graph_sha256)
+            del dataset
             result.counts, result.warnings = counts, list(warnings)
         except Exception as err:  # noqa: BLE001  (one bad article never kills the batch)
             result.error = (stage, type(err).__name__, _reason(err))

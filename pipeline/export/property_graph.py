@@ -64,6 +64,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
+from typing import Any
 from urllib.parse import unquote
 
 import networkx as nx
@@ -167,21 +168,145 @@ class _ClassTree:
 def to_property_graph(dataset: Dataset, ontology: Graph | None = None) -> nx.MultiDiGraph:
     """The property graph of ``dataset`` (all its graphs, default and named).
 
-    ``ontology`` gives the class tree; by default ``vocab.ONTOLOGY_PATH``, read once.
+    ``ontology`` gives the class tree; by default ``vocab.ONTOLOGY_PATH``, read once. The same
+    as ``merge_fragments([graph_fragment(g) for g in dataset.graphs()])``: a corpus-sized graph
+    is built from per-article fragments without holding its RDF in memory.
     """
     tree = _class_tree() if ontology is None else _build_class_tree(ontology)
-    graphs = sorted(dataset.graphs(), key=lambda graph: graph.identifier.n3())
-    articles = {graph.identifier: _article_id(graph) for graph in graphs}
+    return merge_fragments((graph_fragment(graph, tree) for graph in dataset.graphs()), tree)
 
-    nodes = _entity_nodes(dataset, graphs, articles, tree)
-    nodes.update(_quotation_nodes(dataset, graphs, articles))
-    role_labels = _role_labels(graphs, tree)
+
+#: Bumped whenever what a fragment holds changes (stored fragments of another version are
+#: computed again from their N-Quads).
+FRAGMENT_VERSION = 1
+
+_LITERAL_KEYS: dict[URIRef, str] = {
+    SKOS.prefLabel: "pref",
+    RDFS.label: "label",
+    SKOS.altLabel: "alt",
+    SCHEMA.startDate: "date",
+    AERO.confidence: "confidence",
+    SCHEMA.text: "text",
+}
+
+
+def graph_fragment(graph: Graph, tree: _ClassTree | None = None) -> dict[str, Any]:
+    """What one RDF graph (an article's named graph) contributes to the property graph, as
+    plain JSON-ready data: its typed entities and quotations, the literals that label them,
+    role labels, and its candidate edges with every attribute already computed from this
+    graph (evidence, confidence...). Whether an edge's ends are nodes, and a node's final
+    attributes, depend on every graph: :func:`merge_fragments` decides them.
+
+    >>> from rdflib import Graph, Literal
+    >>> from pipeline.mapping.vocab import SCHEMA, SKOS, entity_iri
+    >>> g = Graph()
+    >>> milano = entity_iri("place/milano")
+    >>> _ = g.add((milano, RDF.type, SCHEMA.Place)).add((milano, SKOS.prefLabel, Literal("Milano")))
+    >>> fragment = graph_fragment(g)
+    >>> fragment["types"][str(milano)], fragment["literals"][str(milano)]["pref"]
+    (['https://schema.org/Place'], ['Milano'])
+    """
+    tree = tree or _class_tree()
+    article = _article_id(graph)
+    types: dict[str, set[str]] = defaultdict(set)
+    for subject, cls in graph.subject_objects(RDF.type):
+        if isinstance(subject, URIRef) and isinstance(cls, URIRef) and cls in tree.depths:
+            types[str(subject)].add(str(cls))
+    quotations = sorted({str(q) for q in graph.subjects(RDF.type, SCHEMA.Quotation)
+                         if isinstance(q, URIRef)})
+    literals: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for predicate, key in _LITERAL_KEYS.items():
+        for subject, value in graph.subject_objects(predicate):
+            if isinstance(subject, URIRef) and isinstance(value, Literal):
+                literals[str(subject)][key].add(xml_text(str(value)))
+    role_labels: dict[str, str] = {}
+    for concept, label in graph.subject_objects(SKOS.prefLabel):
+        if isinstance(label, Literal) and label.language == "it" and isinstance(concept, URIRef):
+            role_labels[str(concept)] = min(str(label), role_labels.get(str(concept), str(label)))
+    return {
+        "version": FRAGMENT_VERSION,
+        "article": article,
+        "types": {k: sorted(v) for k, v in sorted(types.items())},
+        "quotations": quotations,
+        "literals": {k: {key: sorted(values) for key, values in sorted(v.items())}
+                     for k, v in sorted(literals.items())},
+        "role_labels": dict(sorted(role_labels.items())),
+        "edges": list(_candidate_edges(graph, article)),
+    }
+
+
+def merge_fragments(
+    fragments: Iterable[dict[str, Any]], tree: _ClassTree | None = None
+) -> nx.MultiDiGraph:
+    """The property graph of the graphs these fragments (:func:`graph_fragment`) come from.
+
+    Fragments are read once, in any order; memory holds the nodes and edges being built, not
+    the RDF."""
+    tree = tree or _class_tree()
+    types: dict[str, set[URIRef]] = defaultdict(set)
+    seen_in: dict[str, set[str]] = defaultdict(set)
+    quoted_in: dict[str, set[str]] = defaultdict(set)
+    literals: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    role_labels = {str(k): v for k, v in tree.role_labels.items()}
+    dataset_role_labels: dict[str, str] = {}
+    candidates: list[dict[str, Any]] = []
+    for fragment in fragments:
+        article = fragment["article"]
+        for subject, classes in fragment["types"].items():
+            types[subject].update(URIRef(c) for c in classes)
+            seen_in[subject].add(article)
+        for quotation in fragment["quotations"]:
+            quoted_in[quotation].add(article)
+        for subject, values in fragment["literals"].items():
+            for key, texts in values.items():
+                literals[subject][key].update(texts)
+        for concept, label in fragment["role_labels"].items():
+            dataset_role_labels[concept] = min(label, dataset_role_labels.get(concept, label))
+        candidates.extend(fragment["edges"])
+    role_labels.update(dataset_role_labels)
+
+    nodes: dict[str, dict[str, object]] = {}
+    for subject, classes in types.items():
+        top, finest, others = _classify(classes, tree)
+        known = literals.get(subject, {})
+        labels = sorted(known.get("pref") or known.get("label") or (),
+                        key=lambda label: (-len(label), label))
+        label = labels[0] if labels else _iri_tail(URIRef(subject))
+        shown = _shorten(label, LABEL_MAX_CHARS)
+        alt = (set(labels) | set(known.get("alt", ()))) - {shown}
+        attrs = _empty_node()
+        attrs.update(
+            label=shown,
+            type=TOP_TYPES[top],
+            iri=subject,
+            also_type="; ".join(TOP_TYPES[other] for other in others),
+            articles=_join(seen_in[subject]),
+            alt_labels=_join(alt),
+        )
+        attrs["class"] = _local_name(finest)
+        if top == SCHEMA.Event:
+            attrs["date"] = _join(known.get("date", ()))
+            attrs["confidence"] = _max_decimal(known.get("confidence", ()))
+        nodes[subject] = attrs
+    for quotation, in_articles in quoted_in.items():
+        known = literals.get(quotation, {})
+        text = " | ".join(sorted(known.get("text", ())))
+        attrs = _empty_node()
+        attrs.update(
+            label=f"«{_shorten(text, QUOTE_LABEL_MAX_CHARS - 2)}»",
+            type="Quotation",
+            iri=quotation,
+            articles=_join(in_articles),
+            text=text,
+            confidence=_max_decimal(known.get("confidence", ())),
+        )
+        attrs["class"] = "Quotation"
+        nodes[quotation] = attrs
 
     edges: set[tuple[str, str, tuple[object, ...]]] = set()
     roles_held: dict[str, set[str]] = defaultdict(set)
-    for graph in graphs:
-        article = articles[graph.identifier]
-        for u, v, attrs in _graph_edges(graph, article, nodes, role_labels, roles_held):
+    for candidate in candidates:
+        for u, v, attrs in _resolve_edge(candidate, nodes, role_labels, roles_held):
             edges.add((u, v, tuple(attrs[name] for name in EDGE_ATTRIBUTES)))
     for person, roles in roles_held.items():
         nodes[person]["roles"] = "; ".join(sorted(roles))
@@ -246,66 +371,6 @@ def _is_xml_safe(G: nx.Graph) -> bool:
 # ---------------------------------------------------------------------------------------------
 
 
-def _entity_nodes(
-    dataset: Dataset, graphs: list[Graph], articles: dict[Node, str], tree: _ClassTree
-) -> dict[str, dict[str, object]]:
-    types: dict[URIRef, set[URIRef]] = defaultdict(set)
-    seen_in: dict[URIRef, set[str]] = defaultdict(set)
-    for graph in graphs:
-        for subject, cls in graph.subject_objects(RDF.type):
-            if isinstance(subject, URIRef) and isinstance(cls, URIRef) and cls in tree.depths:
-                types[subject].add(cls)
-                seen_in[subject].add(articles[graph.identifier])
-
-    nodes: dict[str, dict[str, object]] = {}
-    for subject, classes in types.items():
-        top, finest, others = _classify(classes, tree)
-        labels = _labels(dataset, subject)
-        label = labels[0] if labels else _iri_tail(subject)
-        shown = _shorten(label, LABEL_MAX_CHARS)
-        alt = (set(labels) | _literals(dataset, subject, SKOS.altLabel)) - {shown}
-        attrs = _empty_node()
-        attrs.update(
-            label=shown,
-            type=TOP_TYPES[top],
-            iri=str(subject),
-            also_type="; ".join(TOP_TYPES[other] for other in others),
-            articles=_join(seen_in[subject]),
-            alt_labels=_join(alt),
-        )
-        attrs["class"] = _local_name(finest)
-        if top == SCHEMA.Event:
-            attrs["date"] = _join(_literals(dataset, subject, SCHEMA.startDate))
-            attrs["confidence"] = _confidence(dataset, [subject])
-        nodes[str(subject)] = attrs
-    return nodes
-
-
-def _quotation_nodes(
-    dataset: Dataset, graphs: list[Graph], articles: dict[Node, str]
-) -> dict[str, dict[str, object]]:
-    seen_in: dict[URIRef, set[str]] = defaultdict(set)
-    for graph in graphs:
-        for quotation in graph.subjects(RDF.type, SCHEMA.Quotation):
-            if isinstance(quotation, URIRef):
-                seen_in[quotation].add(articles[graph.identifier])
-    nodes: dict[str, dict[str, object]] = {}
-    for quotation, in_articles in seen_in.items():
-        text = " | ".join(sorted(_literals(dataset, quotation, SCHEMA.text)))
-        attrs = _empty_node()
-        attrs.update(
-            label=f"«{_shorten(text, QUOTE_LABEL_MAX_CHARS - 2)}»",
-            type="Quotation",
-            iri=str(quotation),
-            articles=_join(in_articles),
-            text=text,
-            confidence=_confidence(dataset, [quotation]),
-        )
-        attrs["class"] = "Quotation"
-        nodes[str(quotation)] = attrs
-    return nodes
-
-
 def _classify(classes: set[URIRef], tree: _ClassTree) -> tuple[URIRef, URIRef, list[URIRef]]:
     """(top type, finest class, other top types) of an entity with these ``rdf:type``s.
 
@@ -325,12 +390,6 @@ def _classify(classes: set[URIRef], tree: _ClassTree) -> tuple[URIRef, URIRef, l
     return top, finest[top][2], others
 
 
-def _labels(dataset: Dataset, subject: URIRef) -> list[str]:
-    """skos:prefLabel values, fullest first (longest, then alphabetical); rdfs:label if none."""
-    labels = _literals(dataset, subject, SKOS.prefLabel) or _literals(dataset, subject, RDFS.label)
-    return sorted(labels, key=lambda label: (-len(label), label))
-
-
 def _empty_node() -> dict[str, object]:
     return {name: kind() for name, kind in NODE_ATTRIBUTES.items()}
 
@@ -340,14 +399,9 @@ def _empty_node() -> dict[str, object]:
 # ---------------------------------------------------------------------------------------------
 
 
-def _graph_edges(
-    graph: Graph,
-    article: str,
-    nodes: dict[str, dict[str, object]],
-    role_labels: dict[URIRef, str],
-    roles_held: dict[str, set[str]],
-) -> Iterable[tuple[str, str, dict[str, object]]]:
-    """The edges stated in one graph; fills ``roles_held`` (person -> role nouns) on the way."""
+def _candidate_edges(graph: Graph, article: str) -> Iterable[dict[str, Any]]:
+    """The edges one graph states, before knowing which IRIs are nodes: each a dict with
+    ``kind`` (binary / role / trade_flow / quote), the candidate ends and the attributes."""
     statements: dict[tuple[Node, Node, Node], list[Node]] = defaultdict(list)
     for statement in graph.subjects(RDF.type, RDF.Statement):
         for s in graph.objects(statement, RDF.subject):
@@ -357,29 +411,18 @@ def _graph_edges(
 
     for predicate, (kind, label) in _BINARY.items():
         for s, o in graph.subject_objects(predicate):
-            if str(s) in nodes and str(o) in nodes:
-                facts = statements.get((s, predicate, o), [])
-                yield str(s), str(o), _edge(graph, article, kind, label, facts)
+            facts = statements.get((s, predicate, o), [])
+            yield {"kind": "binary", "from": [str(s)], "to": [str(o)],
+                   "attrs": _edge(graph, article, kind, label, facts)}
 
     for membership in graph.subjects(RDF.type, ORG.Membership):
-        members = _node_objects(graph, membership, ORG.member, nodes)
-        organizations = _node_objects(graph, membership, ORG.organization, nodes)
-        nouns = sorted(
-            {_role_noun(role, role_labels) for role in graph.objects(membership, ORG.role)}
-        )
-        for member in members:
-            roles_held[member].update(nouns)
-            for organization in organizations:
-                for noun in nouns or [""]:
-                    attrs = _edge(graph, article, "role", noun or "membro", [membership])
-                    attrs["role"] = noun
-                    yield member, organization, attrs
+        yield {"kind": "role",
+               "from": sorted({str(o) for o in graph.objects(membership, ORG.member)}),
+               "to": sorted({str(o) for o in graph.objects(membership, ORG.organization)}),
+               "roles": sorted({str(r) for r in graph.objects(membership, ORG.role)}),
+               "attrs": _edge(graph, article, "role", "", [membership])}
 
     for flow in graph.subjects(RDF.type, AERO.TradeFlow):
-        exporters = _node_objects(graph, flow, AERO.exporter, nodes)
-        importers = _node_objects(graph, flow, AERO.importer, nodes)
-        if not (exporters and importers):
-            continue
         value, currency = _amount(graph, flow)
         year = _join(str(y) for y in graph.objects(flow, AERO.year))
         sector = _join(str(s) for s in graph.objects(flow, AERO.sector))
@@ -387,25 +430,45 @@ def _graph_edges(
             part for part in (f"{_plain(value)} {currency}".strip(), year, sector) if part
         )
         label = f"flusso commerciale: {details}" if details else "flusso commerciale"
-        for exporter in exporters:
-            for importer in importers:
-                attrs = _edge(graph, article, "trade_flow", label, [flow])
-                attrs.update(
-                    value=float(value) if value is not None else 0.0,
-                    currency=currency,
-                    year=year,
-                    sector=sector,
-                )
-                yield exporter, importer, attrs
+        attrs = _edge(graph, article, "trade_flow", label, [flow])
+        attrs.update(value=float(value) if value is not None else 0.0, currency=currency,
+                     year=year, sector=sector)
+        yield {"kind": "trade_flow",
+               "from": sorted({str(o) for o in graph.objects(flow, AERO.exporter)}),
+               "to": sorted({str(o) for o in graph.objects(flow, AERO.importer)}),
+               "attrs": attrs}
 
     for quotation in graph.subjects(RDF.type, SCHEMA.Quotation):
-        if str(quotation) in nodes:
-            for speaker in _node_objects(graph, quotation, SCHEMA.spokenByCharacter, nodes):
-                yield (
-                    speaker,
-                    str(quotation),
-                    _edge(graph, article, "quote", "dichiara", [quotation]),
-                )
+        yield {"kind": "quote",
+               "from": sorted({str(o) for o in graph.objects(quotation,
+                                                              SCHEMA.spokenByCharacter)}),
+               "to": [str(quotation)],
+               "attrs": _edge(graph, article, "quote", "dichiara", [quotation])}
+
+
+def _resolve_edge(
+    candidate: dict[str, Any],
+    nodes: dict[str, dict[str, object]],
+    role_labels: dict[str, str],
+    roles_held: dict[str, set[str]],
+) -> Iterable[tuple[str, str, dict[str, object]]]:
+    """The edges of one candidate whose ends are both nodes (a role edge per role noun;
+    fills ``roles_held``, person -> role nouns, on the way)."""
+    sources = [s for s in candidate["from"] if s in nodes]
+    targets = [t for t in candidate["to"] if t in nodes]
+    if candidate["kind"] == "role":
+        nouns = sorted({_role_noun(role, role_labels) for role in candidate["roles"]})
+        for member in sources:
+            roles_held[member].update(nouns)
+            for organization in targets:
+                for noun in nouns or [""]:
+                    attrs = dict(candidate["attrs"])
+                    attrs.update(label=_shorten(noun or "membro", LABEL_MAX_CHARS), role=noun)
+                    yield member, organization, attrs
+        return
+    for source in sources:
+        for target in targets:
+            yield source, target, dict(candidate["attrs"])
 
 
 def _edge(
@@ -421,12 +484,6 @@ def _edge(
         fact=_join(str(fact) for fact in facts),
     )
     return attrs
-
-
-def _node_objects(
-    graph: Graph, subject: Node, predicate: URIRef, nodes: dict[str, dict[str, object]]
-) -> list[str]:
-    return sorted({str(o) for o in graph.objects(subject, predicate) if str(o) in nodes})
 
 
 def _amount(graph: Graph, flow: Node) -> tuple[Decimal | None, str]:
@@ -472,24 +529,10 @@ def _confidence(source: Graph, facts: list[Node]) -> float:
     return float(max(values)) if values else 0.0
 
 
-def _role_labels(graphs: list[Graph], tree: _ClassTree) -> dict[URIRef, str]:
-    """Role concept -> Italian noun: the dataset's skos:prefLabel@it, else the ontology's."""
-    labels = dict(tree.role_labels)
-    for graph in graphs:
-        for concept, label in graph.subject_objects(SKOS.prefLabel):
-            if (
-                isinstance(label, Literal)
-                and label.language == "it"
-                and isinstance(concept, URIRef)
-            ):
-                labels[concept] = min(str(label), labels.get(concept, str(label)))
-    return labels
-
-
-def _role_noun(role: Node, role_labels: dict[URIRef, str]) -> str:
-    if isinstance(role, URIRef) and role in role_labels:
+def _role_noun(role: str, role_labels: dict[str, str]) -> str:
+    if role in role_labels:
         return role_labels[role]
-    return _iri_tail(role).replace("-", " ")
+    return _iri_tail(URIRef(role)).replace("-", " ")
 
 
 def _edge_sort_key(edge: tuple[str, str, tuple[object, ...]]) -> tuple[str, ...]:
@@ -564,14 +607,13 @@ def _objects(source: Graph, subject: Node, predicate: URIRef) -> Iterable[Node]:
     return source.objects(subject, predicate)
 
 
-def _literals(source: Graph, subject: Node, predicate: URIRef) -> set[str]:
-    """The literal values, as XML-safe strings (``vocab.xml_text``)."""
-    return {
-        xml_text(str(o)) for o in _objects(source, subject, predicate) if isinstance(o, Literal)
-    }
+def _max_decimal(values: Iterable[str]) -> float:
+    """The highest of decimal strings, as a float; 0.0 if none parses."""
+    numbers = [number for value in values if (number := _decimal(value)) is not None]
+    return float(max(numbers)) if numbers else 0.0
 
 
-def _decimal(literal: Node) -> Decimal | None:
+def _decimal(literal: Node | str) -> Decimal | None:
     try:
         return Decimal(str(literal))
     except InvalidOperation:

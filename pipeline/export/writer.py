@@ -94,20 +94,24 @@ def export_graphs(
 
 
 def export_streamed(
-    run_nquads: bytes, graph_files: list[Path], out_dir: str | os.PathLike[str]
+    run_nquads: bytes, graph_files: list[Path], out_dir: str | os.PathLike[str],
+    graph_sha256: list[str] | None = None,
 ) -> tuple[dict[str, Path], dict[str, Any]]:
     """As :func:`export_graphs`, from the run's metadata graph (N-Quads) and the per-article
     graph files, in the order given: ``graph.ttl`` and ``graph.trig`` are streamed by
     pyoxigraph (:func:`pipeline.export.rdf.stream_trig`, :func:`~.stream_turtle`), never
-    held whole; the property graph (GraphML, GEXF, Cytoscape) is built from the files."""
+    held whole; the property graph (GraphML, GEXF, Cytoscape) is merged from each graph
+    file's fragment (``article_graphs.read_fragments``; ``graph_sha256`` gives each file's
+    hash, to check its fragment file against), never from the corpus's RDF at once."""
     import warnings
 
     from rdflib import Dataset
 
+    from pipeline import article_graphs
     from pipeline.export.cytoscape import write_cyjs
     from pipeline.export.gexf import write_gexf
     from pipeline.export.graphml import write_graphml
-    from pipeline.export.property_graph import to_property_graph
+    from pipeline.export.property_graph import graph_fragment, merge_fragments
     from pipeline.export.rdf import stream_trig, stream_turtle
 
     directory = Path(out_dir)
@@ -116,14 +120,20 @@ def export_streamed(
     triples = stream_turtle(run_nquads, graph_files, paths["turtle"])
     counts = stream_trig(run_nquads, graph_files, paths["trig"])
 
-    dataset = Dataset()
+    run_graphs = Dataset()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
-        dataset.parse(data=run_nquads, format="nquads")
-        for name in graph_files:
-            dataset.parse(str(name), format="nquads")
-    G = to_property_graph(dataset)
-    del dataset
+        run_graphs.parse(data=run_nquads, format="nquads")
+    shas = graph_sha256 if graph_sha256 is not None else [""] * len(graph_files)
+
+    def fragments() -> Any:
+        for graph in run_graphs.graphs():
+            if len(graph):
+                yield graph_fragment(graph)
+        for path, sha in zip(graph_files, shas, strict=True):
+            yield from article_graphs.read_fragments(path, sha or _file_sha256(path))
+
+    G = merge_fragments(fragments())
     write_graphml(G, paths["graphml"])
     write_gexf(G, paths["gexf"])
     write_cyjs(G, paths["cyjs"])
@@ -138,3 +148,9 @@ def export_streamed(
         "edges_by_type": dict(sorted(Counter(t for _, _, t in G.edges(data="type")).items())),
     }
     return paths, export
+
+
+def _file_sha256(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
