@@ -60,8 +60,8 @@ import hashlib
 import json
 import re
 import stat
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import yaml
@@ -84,7 +84,7 @@ from pipeline.inputs.errors import (
     UnsupportedFileType,
 )
 from pipeline.inputs.html import html_to_text, looks_like_html
-from pipeline.inputs.language import identify
+from pipeline.inputs.language import ITALIAN, UNKNOWN, identify
 from pipeline.inputs.text import SNIFF_BYTES, clean_text, decode, sniff_binary
 
 __all__ = [
@@ -120,6 +120,11 @@ class Article:
     language: str = ""  # ISO 639-1 code detected ("it"), or "unknown" for short texts
 
 
+#: ``known_language(article)``: the language code an earlier run found for exactly this
+#: article, or None (then it is identified).
+KnownLanguage = Callable[[Article], "str | None"]
+
+
 @dataclass(frozen=True)
 class Problem:
     """A file (or one record of it) that was skipped or could not be read, and why."""
@@ -141,18 +146,20 @@ class CorpusReadResult:
 
 
 def iter_corpus(
-    paths: Iterable[str | Path], max_bytes: int = MAX_BYTES, force_language: bool = False
+    paths: Iterable[str | Path], max_bytes: int = MAX_BYTES, force_language: bool = False,
+    known_language: KnownLanguage | None = None,
 ) -> Iterator[Article | Problem]:
     """Articles and Problems under ``paths``, reading one file at a time, in sorted order.
 
     Problems of the paths themselves come first. A second article with an id already read
-    is a failed Problem naming both files; the first one is kept.
+    is a failed Problem naming both files; the first one is kept. ``known_language`` (see
+    :func:`make_article`) spares identifying the language of articles already seen.
     """
     files, problems = discover(paths)
     yield from problems
     seen: dict[str, str] = {}
     for path in files:
-        for item in read_file(path, max_bytes, force_language):
+        for item in read_file(path, max_bytes, force_language, known_language):
             if isinstance(item, Article) and item.id in seen:
                 yield Problem.of(item.path, DuplicateArticleId(
                     f"duplicate article id {item.id!r}: {item.path} has the id of "
@@ -202,7 +209,8 @@ def discover(paths: Iterable[str | Path]) -> tuple[list[Path], list[Problem]]:
 
 
 def read_file(
-    path: Path, max_bytes: int = MAX_BYTES, force_language: bool = False
+    path: Path, max_bytes: int = MAX_BYTES, force_language: bool = False,
+    known_language: KnownLanguage | None = None,
 ) -> Iterator[Article | Problem]:
     """Articles of one file, or Problems; never raises for bad content."""
     path = Path(path)
@@ -213,10 +221,10 @@ def read_file(
                                else "empty article (whitespace only)")
         suffix = path.suffix.lower()
         if suffix in (".json", ".jsonl"):
-            yield from _read_records(text, path, suffix, force_language)
+            yield from _read_records(text, path, suffix, force_language, known_language)
             return
         meta, body = _parse(text, suffix)
-        yield make_article(meta, body, path.stem, path, force_language)
+        yield make_article(meta, body, path.stem, path, force_language, known_language)
     except CorpusError as err:
         yield Problem.of(path, err)
     except Exception as err:  # noqa: BLE001  (one file must never kill the batch)
@@ -303,7 +311,8 @@ def _scalar(value: object) -> str:
 
 
 def _read_records(
-    text: str, path: Path, suffix: str, force_language: bool
+    text: str, path: Path, suffix: str, force_language: bool,
+    known_language: KnownLanguage | None = None,
 ) -> Iterator[Article | Problem]:
     many = suffix == ".jsonl"
     count = 0
@@ -317,7 +326,7 @@ def _read_records(
             meta = {str(k).lower(): _scalar(v) for k, v in record.items() if k != "text"}
             default = f"{path.stem}-{number}" if many or number > 1 else path.stem
             yield make_article(meta, clean_text(record["text"]).strip(), default, path,
-                               force_language)
+                               force_language, known_language)
         except CorpusError as err:
             yield Problem.of(f"{path}#{number}", err)
     if not count:
@@ -342,19 +351,21 @@ def _records(text: str, suffix: str) -> Iterator[tuple[int, object]]:
 
 
 def make_article(
-    meta: dict[str, str], text: str, default_id: str, path: Path, force_language: bool = False
+    meta: dict[str, str], text: str, default_id: str, path: Path, force_language: bool = False,
+    known_language: KnownLanguage | None = None,
 ) -> Article:
-    """An Article from metadata and body; refuses empty text, empty id, other languages."""
+    """An Article from metadata and body; refuses empty text, empty id, other languages.
+
+    ``known_language(article)`` may give the language code already found for exactly this
+    article (same id, text and metadata: a re-run's unchanged article), which is then
+    trusted instead of identified again; it returns None for anything else.
+    """
     if not text.strip():
         raise EmptyArticle("empty article (metadata but no text)")
     article_id = safe_id(meta.get("id") or default_id)
     if not article_id:
         raise MalformedFile("article id is empty")
-    language = identify(text)
-    if not language.italian_or_unknown and not force_language:
-        raise NotItalian(f"not Italian: the text reads as language {language.code!r} "
-                         f"(confidence {language.confidence:.2f}); force_language keeps it")
-    return Article(
+    article = Article(
         id=article_id,
         text=text,
         title=_meta(meta, "title"),
@@ -362,8 +373,18 @@ def make_article(
         url=_meta(meta, "url"),
         source=_meta(meta, "source"),
         path=str(path),
-        language=language.code,
     )
+    code = known_language(article) if known_language is not None else None
+    if code is None:
+        language = identify(text)
+        code = language.code
+        if not language.italian_or_unknown and not force_language:
+            raise NotItalian(f"not Italian: the text reads as language {code!r} "
+                             f"(confidence {language.confidence:.2f}); force_language keeps it")
+    elif code not in (ITALIAN, UNKNOWN) and not force_language:
+        raise NotItalian(f"not Italian: the text reads as language {code!r} (found by an "
+                         "earlier run); force_language keeps it")
+    return replace(article, language=code)
 
 
 def _meta(meta: dict[str, str], key: str) -> str:

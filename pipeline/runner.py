@@ -245,7 +245,8 @@ class _Run:
             self.open_store()
             with progress as advance:
                 self.advance = advance
-                for item in _read_corpus(self.paths, self.max_bytes, self.force_language):
+                for item in _read_corpus(self.paths, self.max_bytes, self.force_language,
+                                         self.known_language):
                     if _is_problem(item):
                         self.add_problem(item)
                     else:
@@ -315,6 +316,14 @@ class _Run:
         self.queue.append((article, why))
         if len(self.queue) >= self.batch_size:
             self.process_queue()
+
+    def known_language(self, article: Any) -> str | None:
+        """The language an earlier run found for this very article (same content hash), so
+        an unchanged corpus is not run through language identification again."""
+        entry = None if self.full else self.manifest.articles.get(article.id)
+        if not entry or entry.get("status") != "ok" or not entry.get("language"):
+            return None
+        return entry["language"] if entry.get("sha256") == content_hash(article) else None
 
     def needs_processing(self, article: Any, digest: str, entry: dict | None) -> str | None:
         """Why ``article`` must be processed, or None when its graph file can be reused."""
@@ -451,6 +460,8 @@ class _Run:
             "graph_sha256": graph_sha,
             "counts": counts,
         }
+        if getattr(article, "language", ""):
+            entry["language"] = article.language
         if warnings:
             entry["warnings"] = list(warnings)
         self.manifest.articles[article.id] = entry
@@ -689,8 +700,8 @@ class _Failure(Exception):
         self.error_class = error_class
 
 
-def _read_corpus(paths: list[Path], max_bytes: int | None,
-                 force_language: bool) -> Iterator[Any]:
+def _read_corpus(paths: list[Path], max_bytes: int | None, force_language: bool,
+                 known_language: Callable[[Any], str | None] | None = None) -> Iterator[Any]:
     """Articles and Problems, one file at a time when the corpus reader can stream."""
     from pipeline import corpus
 
@@ -701,6 +712,8 @@ def _read_corpus(paths: list[Path], max_bytes: int | None,
         kwargs["max_bytes"] = max_bytes
     if force_language and "force_language" in accepted:
         kwargs["force_language"] = True
+    if known_language is not None and "known_language" in accepted:
+        kwargs["known_language"] = known_language
     result = reader(paths, **kwargs)
     if hasattr(result, "articles"):  # read_corpus: everything at once
         yield from result.problems

@@ -536,6 +536,35 @@ def test_max_bytes_and_force_language_reach_the_corpus_reader(corpus, tmp_path, 
     assert small.exit_code == 1 and "FileTooLarge" in small.output
 
 
+def test_unchanged_articles_are_not_language_identified_again(corpus, tmp_path, model_dir,
+                                                             monkeypatch):
+    """A re-run trusts the language the manifest recorded for an unchanged article (loading
+    the identifier alone costs a second); an edited article is identified again, and an
+    article kept by --force-language is still skipped by a run without it."""
+    from pipeline import corpus as corpus_module
+
+    english = ("The European Space Agency and the Italian Space Agency signed an agreement in "
+               "Rome yesterday to build a new generation of small satellites for Earth "
+               "observation, with Mario as the lead engineer of the project.")
+    (corpus / "english.txt").write_text(english, encoding="utf-8")
+    out = tmp_path / "out"
+    assert aerokg_run(corpus, out, model_dir, "--force-language").exit_code == 0
+    assert manifest_of(out)["articles"]["english"]["language"] == "en"
+    assert manifest_of(out)["articles"]["alfa"]["language"] == "unknown"  # under 20 words
+    seen = []
+    real = corpus_module.identify
+    monkeypatch.setattr(corpus_module, "identify", lambda text: seen.append(text) or real(text))
+    assert aerokg_run(corpus, out, model_dir, "--force-language").exit_code == 0
+    assert seen == []
+    (corpus / "beta.txt").write_text("title: beta\n\nLa FIAT di Torino ha firmato un nuovo "
+                                     "accordo con Mario Bianchi a Milano.\n", encoding="utf-8")
+    assert aerokg_run(corpus, out, model_dir, "--force-language").exit_code == 0
+    assert len(seen) == 1 and "Milano" in seen[0]
+    without = aerokg_run(corpus, out, model_dir)
+    assert without.exit_code == 1 and "NotItalian" in without.output
+    assert len(seen) == 1  # known to be English: not identified again, still skipped
+
+
 def test_an_empty_corpus_is_a_warning(tmp_path, model_dir):
     (tmp_path / "empty").mkdir()
     result = aerokg_run(tmp_path / "empty", tmp_path / "out", model_dir)
