@@ -63,5 +63,6 @@ def gexf_bytes(G: nx.MultiDiGraph) -> bytes:
         }
         H.add_edge(u, v, key=key, **renamed)
     buffer = BytesIO()
-    nx.write_gexf(H, buffer, encoding="utf-8", prettyprint=True, version="1.2draft")
+    # no indentation: a third of the time for a 1,000-article graph, and no reader needs it
+    nx.write_gexf(H, buffer, encoding="utf-8", prettyprint=False, version="1.2draft")
     return _LAST_MODIFIED.sub(b"", buffer.getvalue(), count=1)
