@@ -263,6 +263,48 @@ def validate(out_dir: Path) -> None:
 
 
 @cli.command()
+@click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path),
+                default=Path("outputs"))
+@click.pass_context
+def view(ctx: click.Context, out_dir: Path) -> None:
+    """Open OUT_DIR's interactive graph (graph.html; default OUT_DIR: outputs/) in the
+    default web browser.
+
+    The page works offline, straight from disk: search a name, filter by type, relation
+    or article, click an entity or a relation to see its articles and the sentences it
+    comes from. Where there is no browser (a server, an SSH session) the path of the file
+    is printed instead: copy it to a machine with one.
+
+    \b
+    Exit codes:
+      0  opened (or the path printed)
+      2  OUT_DIR has no graph.html: run `aerokg run` first
+
+    Example:
+
+        aerokg view outputs/
+    """
+    import webbrowser
+
+    from pipeline.export.html_view import FILE_NAME
+
+    page = out_dir / FILE_NAME
+    if not page.is_file():
+        click.echo(f"Error: {page} not found: run `aerokg run -o {out_dir}` first", err=True)
+        ctx.exit(2)
+    page = page.resolve()
+    try:
+        opened = webbrowser.open(page.as_uri())
+    except (webbrowser.Error, OSError):
+        opened = False
+    if opened:
+        click.echo(f"opened {page}")
+    else:
+        click.echo("no web browser found: open this file in one", err=True)
+        click.echo(str(page))
+
+
+@cli.command()
 @click.option("--out", "-o", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path("outputs"), show_default=True, help="Output directory of a run.")
 @click.option("--endpoint", "-e", required=True, metavar="URL",

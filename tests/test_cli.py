@@ -47,7 +47,7 @@ def ran(tmp_path_factory, corpus, shared_model_dir):
 def test_run_writes_every_output_and_reports_bad_input(ran):
     out, result = ran
     for name in ("graph.ttl", "graph.trig", "graph.graphml", "graph.gexf", "graph.cyjs",
-                 "run-report.json"):
+                 "graph.html", "graph.png", "graph.svg", "run-report.json"):
         assert (out / name).is_file(), name
     assert "1 articles" in result.output
     assert "vuoto.txt" in result.output and "empty file" in result.output
@@ -106,7 +106,7 @@ def test_outputs_are_deterministic(tmp_path, corpus, shared_model_dir):
                                  str(shared_model_dir)])
         outputs.append({f: (out / f).read_bytes() for f in
                         ("graph.ttl", "graph.trig", "graph.graphml", "graph.gexf",
-                         "graph.cyjs")})
+                         "graph.cyjs", "graph.html", "graph.png", "graph.svg")})
     assert outputs[0] == outputs[1]
 
 

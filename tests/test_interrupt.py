@@ -27,7 +27,8 @@ from rdflib.compare import isomorphic
 
 SURNAMES = ["Rossi", "Bianchi", "Verdi", "Russo", "Ferrari", "Esposito", "Romano", "Colombo"]
 PLACES = ["Roma", "Torino", "Milano", "Napoli", "Bari", "Genova", "Firenze", "Bologna"]
-GRAPH_FILES = ("graph.ttl", "graph.trig", "graph.graphml", "graph.gexf", "graph.cyjs")
+GRAPH_FILES = ("graph.ttl", "graph.trig", "graph.graphml", "graph.gexf", "graph.cyjs",
+               "graph.html", "graph.png", "graph.svg")
 ARTICLES = 12
 SUBSET = 3
 

@@ -23,7 +23,8 @@ from pipeline.article_graphs import graph_file_name, write_graph_file
 from pipeline.cli import cli
 from pipeline.mapping.vocab import graph_iri
 
-GRAPH_FILES = ("graph.ttl", "graph.trig", "graph.graphml", "graph.gexf", "graph.cyjs")
+GRAPH_FILES = ("graph.ttl", "graph.trig", "graph.graphml", "graph.gexf", "graph.cyjs",
+               "graph.html", "graph.png", "graph.svg")
 
 ARTICLES = {
     "alfa": "Mario Rossi ha incontrato a Roma i dirigenti della FIAT per parlare di satelliti.",

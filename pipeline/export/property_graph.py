@@ -178,7 +178,7 @@ def to_property_graph(dataset: Dataset, ontology: Graph | None = None) -> nx.Mul
 
 #: Bumped whenever what a fragment holds changes (stored fragments of another version are
 #: computed again from their N-Quads).
-FRAGMENT_VERSION = 1
+FRAGMENT_VERSION = 2
 
 _LITERAL_KEYS: dict[URIRef, str] = {
     SKOS.prefLabel: "pref",
@@ -223,9 +223,16 @@ def graph_fragment(graph: Graph, tree: _ClassTree | None = None) -> dict[str, An
     for concept, label in graph.subject_objects(SKOS.prefLabel):
         if isinstance(label, Literal) and label.language == "it" and isinstance(concept, URIRef):
             role_labels[str(concept)] = min(str(label), role_labels.get(str(concept), str(label)))
+    source: dict[str, str] = {}
+    for news in graph.subjects(RDF.type, SCHEMA.NewsArticle):
+        for key, predicate in (("url", SCHEMA.url), ("title", SCHEMA.headline)):
+            found = sorted(str(value) for value in graph.objects(news, predicate))
+            if found:
+                source.setdefault(key, found[0])
     return {
         "version": FRAGMENT_VERSION,
         "article": article,
+        "source": source,  # the article's schema:url and schema:headline, for graph.html
         "types": {k: sorted(v) for k, v in sorted(types.items())},
         "quotations": quotations,
         "literals": {k: {key: sorted(values) for key, values in sorted(v.items())}

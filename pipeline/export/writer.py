@@ -3,8 +3,9 @@
 >>> import tempfile
 >>> from rdflib import Dataset
 >>> paths = export_all(Dataset(), tempfile.mkdtemp(), {"articles": 0})
->>> sorted(path.name for path in paths.values())
-['graph.cyjs', 'graph.gexf', 'graph.graphml', 'graph.trig', 'graph.ttl', 'run-report.json']
+>>> sorted(path.name for path in paths.values())  # doctest: +NORMALIZE_WHITESPACE
+['graph.cyjs', 'graph.gexf', 'graph.graphml', 'graph.html', 'graph.png', 'graph.svg',
+ 'graph.trig', 'graph.ttl', 'run-report.json']
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ OUTPUT_FILES: dict[str, str] = {
     "graphml": "graph.graphml",
     "gexf": "graph.gexf",
     "cyjs": "graph.cyjs",
+    "html": "graph.html",
+    "png": "graph.png",
+    "svg": "graph.svg",
     "report": "run-report.json",
 }
 
@@ -71,12 +75,15 @@ def export_graphs(
     directory.mkdir(parents=True, exist_ok=True)
     paths = {name: directory / file_name for name, file_name in GRAPH_FILES.items()}
 
+    from pipeline.export.html_view import article_sources, article_titles
+
     write_turtle(dataset, paths["turtle"])
     write_trig(dataset, paths["trig"])
     G = to_property_graph(dataset)
     write_graphml(G, paths["graphml"])
     write_gexf(G, paths["gexf"])
     write_cyjs(G, paths["cyjs"])
+    write_views(G, paths, article_sources(dataset), article_titles(dataset))
 
     quads = list(dataset.quads((None, None, None, None)))
     export = {
@@ -125,20 +132,32 @@ def export_streamed(
         run_graphs.parse(data=run_nquads, format="nquads")
     shas = graph_sha256 if graph_sha256 is not None else [""] * len(graph_files)
 
+    sources: dict[str, str] = {}
+    titles: dict[str, str] = {}
+
     def fragments() -> Any:
         for graph in run_graphs.graphs():
             if len(graph):
                 yield graph_fragment(graph)
         for path, sha in zip(graph_files, shas, strict=True):
-            yield from article_graphs.read_fragments(path, sha or _file_sha256(path))
+            for fragment in article_graphs.read_fragments(path, sha or _file_sha256(path)):
+                source = fragment.get("source") or {}
+                if source.get("url"):
+                    sources.setdefault(fragment["article"], source["url"])
+                if source.get("title"):
+                    titles.setdefault(fragment["article"], source["title"])
+                yield fragment
 
     G = merge_fragments(fragments())
-    # the property-graph files are written by a forked copy of this process while this one
-    # streams the RDF files: two cores, half the wall time for a large corpus
-    with _in_parallel(lambda: (write_gexf(G, paths["gexf"]), write_cyjs(G, paths["cyjs"]))):
+    # the Cytoscape file, the page and the picture are made by a forked copy of this process
+    # while this one streams the RDF files and writes the XML ones: two cores, about half the
+    # wall time for a large corpus
+    with _in_parallel(lambda: (write_cyjs(G, paths["cyjs"]),
+                               write_views(G, paths, sources, titles))):
         triples = stream_turtle(run_nquads, graph_files, paths["turtle"])
         counts = stream_trig(run_nquads, graph_files, paths["trig"])
         write_graphml(G, paths["graphml"])
+        write_gexf(G, paths["gexf"])
     export = {
         "files": dict(OUTPUT_FILES),
         "quads": counts["quads"],
@@ -150,6 +169,21 @@ def export_streamed(
         "edges_by_type": dict(sorted(Counter(t for _, _, t in G.edges(data="type")).items())),
     }
     return paths, export
+
+
+def write_views(G: Any, paths: Mapping[str, Path], sources: Mapping[str, str],
+                titles: Mapping[str, str]) -> None:
+    """``graph.html`` (interactive, offline) and ``graph.png`` / ``graph.svg`` (a picture),
+    both drawn with one layout of ``G``; ``sources`` / ``titles``: article id -> URL /
+    headline, shown and linked in the page."""
+    from pipeline.export.html_view import write_html
+    from pipeline.export.layout import graph_layout
+    from pipeline.export.picture import write_picture
+
+    positions = graph_layout(G)
+    write_html(G, paths["html"], sources=dict(sources), titles=dict(titles),
+               positions=positions)
+    write_picture(G, paths["png"], paths["svg"], positions=positions)
 
 
 @contextmanager
