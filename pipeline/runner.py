@@ -314,6 +314,7 @@ class _Run:
             return
         self.articles[article.id]["status"] = "pending"  # until processed (or the run stops)
         self.queue.append((article, why))
+        self.start_processor()
         if len(self.queue) >= self.batch_size:
             self.process_queue()
 
@@ -359,19 +360,25 @@ class _Run:
         if pending:
             self.dirty = True
             self.flush(force=True)
-        from pipeline.workers import Processor
-
-        if self.processor is None:
-            self.processor = Processor(
-                self.facts.model_path, self.workers, close_fds=(
-                    () if self.lock_fd is None else (self.lock_fd,)),
-                on_loading=lambda: self.advance(
-                    f"loading the model {self.facts.model_name}", 0))
+        self.start_processor()
         for article, why in batch:
             self.why[article.id] = why
         self.processor.submit([article for article, _ in batch])
         for article, result in self.processor.results():
             self.handle(article, result)
+
+    def start_processor(self) -> None:
+        """Start the workers (they load the model) as soon as one article needs them, so
+        the loading overlaps with reading the rest of the corpus."""
+        if self.processor is not None:
+            return
+        from pipeline.workers import Processor
+
+        self.processor = Processor(
+            self.facts.model_path, self.workers, close_fds=(
+                () if self.lock_fd is None else (self.lock_fd,)),
+            on_loading=lambda: self.advance(f"loading the model {self.facts.model_name}", 0))
+        self.processor.start()
 
     def finish_processing(self) -> None:
         if self.processor is not None:

@@ -144,6 +144,11 @@ def process_batch(articles: list[Any]) -> list[ArticleResult]:
     return run_batch(_NLP, articles)
 
 
+def _ready() -> bool:
+    """A task that only makes a worker process start (and load its pipeline)."""
+    return _NLP is not None
+
+
 def _die_with_parent() -> None:
     try:
         import ctypes
@@ -188,6 +193,15 @@ class Processor:
             self.load_seconds += time.perf_counter() - started
         # results come out one by one, each written by the caller before the next is mapped
         self.local = zip(batch, iter_batch(self.nlp, batch), strict=True)
+
+    def start(self) -> None:
+        """Start the worker processes now (each loads the pipeline in its initializer)
+        instead of at the first batch; in-process (``workers=0``) this does nothing."""
+        if self.workers == 0 or self.pool is not None:
+            return
+        self.pool = self._new_pool()
+        for _ in range(self.workers):
+            self.pool.submit(_ready)
 
     # -- the pool -------------------------------------------------------------------------------
     def _new_pool(self) -> ProcessPoolExecutor:
