@@ -30,8 +30,8 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["ArticleResult", "Processor", "default_workers", "init_worker", "map_article",
-           "process_batch", "run_batch"]
+__all__ = ["ArticleResult", "Processor", "analyse_article", "default_workers", "finish",
+           "graph_document", "init_worker", "map_article", "process_batch", "run_batch"]
 
 _NLP: Any = None  # the worker's spaCy pipeline, loaded once by init_worker
 
@@ -44,6 +44,7 @@ class ArticleResult:
     counts: dict = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     fragments: bytes = b""  # its property-graph fragment file (article_graphs.fragment_bytes)
+    document: Any = None  # the typed Document, while the RDF is still to be made (finish)
     error: tuple[str, str, str] | None = None  # (stage, exception class, reason)
     seconds: dict = field(default_factory=dict)  # nlp / mapping time spent on it
 
@@ -52,17 +53,57 @@ def default_workers() -> int:
     return max(1, os.cpu_count() or 1)
 
 
-def map_article(article: Any, doc: Any) -> tuple[Any, dict, list[str]]:
-    """Mapping stage for one parsed article: its own dataset, the counts and the warnings."""
-    from pipeline.mapping.entities import resolve_entities
-    from pipeline.mapping.rdf import add_article, new_dataset
+def analyse_article(article: Any, doc: Any) -> Any:
+    """The half of the mapping stage that needs the spaCy Doc: the article's typed
+    :class:`~pipeline.datamodel.Document` (mentions, quantities, relations)."""
     from pipeline.nlp.analyse import to_document
 
-    document = to_document(article, doc)
+    return to_document(article, doc)
+
+
+def graph_document(document: Any) -> tuple[Any, dict, list[str]]:
+    """The other half, on plain data: the article's own dataset, the counts and warnings."""
+    from pipeline.mapping.entities import resolve_entities
+    from pipeline.mapping.rdf import add_article, new_dataset
+
     index = resolve_entities(document)
     dataset = new_dataset()
     counts = add_article(dataset, document, index)
     return dataset, counts, list(document.warnings)
+
+
+def map_article(article: Any, doc: Any) -> tuple[Any, dict, list[str]]:
+    """Mapping stage for one parsed article: its own dataset, the counts and the warnings."""
+    return graph_document(analyse_article(article, doc))
+
+
+def finish(result: ArticleResult) -> ArticleResult:
+    """Make the RDF of a result that still carries its Document (a worker that ran with
+    ``rdf=False``): its N-Quads, their sha256, its property-graph fragments and counts. The
+    Document is dropped; a failure is recorded in ``result.error`` like any other."""
+    from pipeline import article_graphs
+    from pipeline.export.property_graph import graph_fragment
+
+    document, result.document = result.document, None
+    if document is None or result.error is not None:
+        return result
+    started, stage = time.perf_counter(), "mapping"
+    try:
+        dataset, counts, warnings = graph_document(document)
+        del document
+        stage = "write"
+        data = article_graphs.nquads_bytes(dataset)
+        result.nquads = data
+        result.graph_sha256 = hashlib.sha256(data).hexdigest()
+        result.fragments = article_graphs.fragment_bytes(
+            [graph_fragment(graph) for graph in dataset.graphs() if len(graph)],
+            result.graph_sha256)
+        result.counts, result.warnings = counts, list(warnings)
+    except Exception as err:  # noqa: BLE001  (one bad article never kills the batch)
+        result.error = (stage, type(err).__name__, _reason(err))
+    result.seconds["mapping"] = (result.seconds.get("mapping", 0.0)
+                                 + time.perf_counter() - started)
+    return result
 
 
 def _reason(error: BaseException) -> str:
@@ -70,18 +111,17 @@ def _reason(error: BaseException) -> str:
     return text if len(text) <= 500 else text[:497] + "..."
 
 
-def run_batch(nlp: Any, articles: list[Any]) -> list[ArticleResult]:
+def run_batch(nlp: Any, articles: list[Any], rdf: bool = True) -> list[ArticleResult]:
     """The results of :func:`iter_batch`, as a list."""
-    return list(iter_batch(nlp, articles))
+    return list(iter_batch(nlp, articles, rdf))
 
 
-def iter_batch(nlp: Any, articles: list[Any]) -> Iterator[ArticleResult]:
+def iter_batch(nlp: Any, articles: list[Any], rdf: bool = True) -> Iterator[ArticleResult]:
     """NLP (``nlp.pipe`` over the batch; one article at a time if the batch fails, to find
     the one that fails) then mapping, one article at a time. Each Doc is dropped as soon as
-    its article is mapped."""
-    from pipeline import article_graphs
-    from pipeline.export.property_graph import graph_fragment
-
+    its article is analysed. With ``rdf=False`` each result carries its Document instead of
+    RDF, for :func:`finish` to complete elsewhere (the main process, while this worker goes
+    on with the next batch)."""
     parsing = time.perf_counter()
     try:
         docs: list[Any] | None = list(nlp.pipe([a.text for a in articles],
@@ -103,24 +143,14 @@ def iter_batch(nlp: Any, articles: list[Any]) -> Iterator[ArticleResult]:
                 continue
             finally:
                 result.seconds["nlp"] = time.perf_counter() - parsing
-        stage = "mapping"
-        mapping = time.perf_counter()
+        analysing = time.perf_counter()
         try:
-            dataset, counts, warnings = map_article(article, doc)
-            del doc
-            stage = "write"
-            data = article_graphs.nquads_bytes(dataset)
-            result.nquads = data
-            result.graph_sha256 = hashlib.sha256(data).hexdigest()
-            result.fragments = article_graphs.fragment_bytes(
-                [graph_fragment(graph) for graph in dataset.graphs() if len(graph)],
-                result.graph_sha256)
-            del dataset
-            result.counts, result.warnings = counts, list(warnings)
+            result.document = analyse_article(article, doc)
         except Exception as err:  # noqa: BLE001  (one bad article never kills the batch)
-            result.error = (stage, type(err).__name__, _reason(err))
-        result.seconds["mapping"] = time.perf_counter() - mapping
-        yield result
+            result.error = ("mapping", type(err).__name__, _reason(err))
+        del doc
+        result.seconds["mapping"] = time.perf_counter() - analysing
+        yield finish(result) if rdf else result
 
 
 def init_worker(model_path: str, close_fds: tuple[int, ...] = ()) -> None:
@@ -139,9 +169,10 @@ def init_worker(model_path: str, close_fds: tuple[int, ...] = ()) -> None:
     _NLP = loader.load_nlp(model_path)
 
 
-def process_batch(articles: list[Any]) -> list[ArticleResult]:
-    """Articles in -> their results out, with the worker's pipeline (see :func:`init_worker`)."""
-    return run_batch(_NLP, articles)
+def process_batch(articles: list[Any], rdf: bool = True) -> list[ArticleResult]:
+    """Articles in -> their results out, with the worker's pipeline (see :func:`init_worker`);
+    ``rdf=False``: Documents out, for the caller to :func:`finish`."""
+    return run_batch(_NLP, articles, rdf)
 
 
 def _ready() -> bool:
@@ -226,7 +257,8 @@ class Processor:
             while len(self.in_flight) >= self.max_in_flight:
                 self._collect_head()
             chunk = batch[start:start + self.task_size]
-            self.in_flight.append((chunk, self.pool.submit(process_batch, chunk)))
+            # the worker stops at the Document; the RDF is made here, alongside (finish)
+            self.in_flight.append((chunk, self.pool.submit(process_batch, chunk, False)))
 
     def _collect_head(self) -> None:
         batch, future = self.in_flight.popleft()
@@ -247,7 +279,7 @@ class Processor:
             for article in batch:
                 self.pool = self.pool or self._new_pool()
                 try:
-                    [result] = self.pool.submit(process_batch, [article]).result()
+                    [result] = self.pool.submit(process_batch, [article], False).result()
                 except BrokenProcessPool as err:
                     self._shutdown()
                     result = ArticleResult(article.id, error=(
@@ -265,7 +297,8 @@ class Processor:
                 self._collect_head()
             if not self.ready:
                 return
-            yield self.ready.popleft()
+            article, result = self.ready.popleft()
+            yield article, finish(result)
 
     def drain(self) -> Iterator[tuple[Any, ArticleResult]]:
         if self.local is not None:
@@ -275,7 +308,8 @@ class Processor:
             if not self.ready:
                 self._collect_head()
             while self.ready:
-                yield self.ready.popleft()
+                article, result = self.ready.popleft()
+                yield article, finish(result)
 
     def _shutdown(self) -> None:
         pool, self.pool = self.pool, None

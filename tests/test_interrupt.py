@@ -2,7 +2,7 @@
 previous outputs intact, and the next run completes the work with outputs equal to a clean run's.
 
 The fast tests run the real command line in a subprocess on the tiny hand-made pipeline, its
-mapping slowed down (a launcher script wraps ``pipeline.workers.map_article``, which the
+mapping slowed down (a launcher script wraps ``pipeline.workers.analyse_article``, which the
 forked worker processes inherit) so the run can be
 caught in the middle; the runs before and after it, and the clean run to compare with, run in
 this process (same code, same model: the same outputs, and seconds saved). The slow test does
@@ -39,15 +39,15 @@ import pipeline.nlp.loader as loader
 import pipeline.workers as workers
 
 loader.ensure_domain_layer = lambda nlp: nlp  # the tiny model as it is (no gazetteer: fast)
-_map_article = workers.map_article
+_analyse_article = workers.analyse_article
 
 
-def slow_map_article(article, doc):
+def slow_analyse_article(article, doc):
     time.sleep(float(os.environ.get("AEROKG_TEST_DELAY", "0")))
-    return _map_article(article, doc)
+    return _analyse_article(article, doc)
 
 
-workers.map_article = slow_map_article
+workers.analyse_article = slow_analyse_article
 from pipeline.cli import cli
 
 cli(["run", *sys.argv[1:]], prog_name="aerokg")

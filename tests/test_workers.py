@@ -55,14 +55,14 @@ def test_two_workers_give_the_same_bytes_as_one(corpus, tmp_path, model_dir):
 
 def test_a_worker_that_dies_fails_only_its_article(corpus, tmp_path, model_dir, monkeypatch):
     parent = os.getpid()
-    real = workers.map_article
+    real = workers.analyse_article
 
-    def map_article(article, doc):
+    def analyse_article(article, doc):
         if article.id == "beta" and os.getpid() != parent:
             os._exit(13)  # the worker process dies on the spot
         return real(article, doc)
 
-    monkeypatch.setattr(workers, "map_article", map_article)
+    monkeypatch.setattr(workers, "analyse_article", analyse_article)
     out = tmp_path / "out"
     result = aerokg_run(corpus, out, model_dir, "--workers", "2")
     assert result.exit_code == 1
@@ -72,7 +72,7 @@ def test_a_worker_that_dies_fails_only_its_article(corpus, tmp_path, model_dir, 
     beta = next(a for a in report_of(out)["articles"] if a["article"] == "beta")
     assert beta["error_class"] == "WorkerDied"
     assert "worker process died" in beta["reason"]
-    monkeypatch.setattr(workers, "map_article", real)
+    monkeypatch.setattr(workers, "analyse_article", real)
     assert aerokg_run(corpus, out, model_dir, "--workers", "2").exit_code == 0
     assert statuses(out)["beta"] == "processed"
 
@@ -107,14 +107,14 @@ def test_docs_do_not_outlive_their_batch(corpus, tmp_path, model_dir, monkeypatc
         def __getattr__(self, name):
             return getattr(self.nlp, name)
 
-    real_load, real_map = loader.load_nlp, workers.map_article
+    real_load, real_analyse = loader.load_nlp, workers.analyse_article
 
-    def map_article(article, doc):
+    def analyse_article(article, doc):
         live["max"] = max(live["max"], live["now"])
-        return real_map(article, doc)
+        return real_analyse(article, doc)
 
     monkeypatch.setattr(loader, "load_nlp", lambda m: Probing(real_load(m)))
-    monkeypatch.setattr(workers, "map_article", map_article)
+    monkeypatch.setattr(workers, "analyse_article", analyse_article)
     result = run([corpus], tmp_path / "out", model=str(model_dir), batch_size=3, workers=0)
     assert result.exit_code == 0
     assert result.report["totals"]["processed"] == len(ARTICLES) + 9
