@@ -249,7 +249,8 @@ def markdown(results: dict) -> str:
         n, words = size["articles"], size["words"]
         limit = size["nlp_only"]["1"]["words_per_second"]
         for procs, row in size["nlp_only"].items():
-            lines.append(f"| {n} | {words} | NLP only, {procs} process{'es' if procs != '1' else ''}"
+            plural = "es" if procs != "1" else ""
+            lines.append(f"| {n} | {words} | NLP only, {procs} process{plural}"
                          f" | {row['seconds']:.1f} | {row['words_per_second']:,.0f} | "
                          f"{row['words_per_second'] / limit:.2f} | | |")
         for workers, row in size["end_to_end"].items():

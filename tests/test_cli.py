@@ -8,9 +8,9 @@ import json
 
 import pytest
 from click.testing import CliRunner
+from conftest import SPEC_COLUMNS, make_tiny_nlp
 
 from pipeline.cli import cli
-from conftest import SPEC_COLUMNS, make_tiny_nlp
 
 ARTICLE = (
     "title: Prova\ndate: 2017-11\n\n"

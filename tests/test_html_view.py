@@ -162,8 +162,8 @@ def test_article_sources_and_titles_from_the_dataset():
 def test_docstring_examples_and_shared_positions():
     import doctest
 
-    from pipeline.export import html_view as html_module
     from pipeline.export import html_assets
+    from pipeline.export import html_view as html_module
     from pipeline.export.layout import graph_layout
 
     for module in (html_module, html_assets):

@@ -20,27 +20,27 @@ from pipeline.cli import cli
 from pipeline.validate import validate_output
 
 GOOD = {
-    "utf8.txt": ("Mario Rossi ha incontrato a Roma i dirigenti della FIAT per parlare di "
-                 "satelliti e di accordi industriali.").encode("utf-8"),
+    "utf8.txt": (b"Mario Rossi ha incontrato a Roma i dirigenti della FIAT per parlare di "
+                 b"satelliti e di accordi industriali."),
     "bom.txt": "\ufeffLa FIAT di Torino ha firmato un accordo con Mario Bianchi a Roma.".encode(),
     "utf16.txt": ("A Roma la FIAT ha presentato un nuovo programma spaziale con Mario Verdi, "
                   "con la partecipazione della città.").encode("utf-16"),
     "cp1252.txt": ("Perché la FIAT di Torino è tornata a Roma? «Una città che cresce», ha detto "
                    "Mario Rossi: costo 3 milioni di €.").encode("cp1252"),
-    "pagina.html": ("<html><head><title>Accordo</title><script>var x = 1;</script></head><body>"
-                    "<p>La FIAT ha firmato a Roma un accordo con Mario Bianchi per lo spazio.</p>"
-                    "</body></html>").encode("utf-8"),
-    "crlf.md": ("---\r\ntitle: Note\r\n---\r\nMario Verdi della FIAT ha parlato a Roma.\r\n"
-                "Seconda riga.\r\n").encode("utf-8"),
+    "pagina.html": (b"<html><head><title>Accordo</title><script>var x = 1;</script></head><body>"
+                    b"<p>La FIAT ha firmato a Roma un accordo con Mario Bianchi per lo spazio.</p>"
+                    b"</body></html>"),
+    "crlf.md": (b"---\r\ntitle: Note\r\n---\r\nMario Verdi della FIAT ha parlato a Roma.\r\n"
+                b"Seconda riga.\r\n"),
 }
 BAD = {
     "vuoto.txt": (b"   \n\n", "skipped", "EmptyArticle"),
     "documento.txt": (b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n", "failed", "BinaryFile"),
     "foto.txt": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "failed", "BinaryFile"),
     "archivio.txt": (b"PK\x03\x04\x14\x00\x00\x00\x08\x00", "failed", "BinaryFile"),
-    "inglese.txt": (("The European Space Agency said on Tuesday that the launch of the new rocket "
-                     "has been postponed to next year because of technical problems with the "
-                     "upper stage engine, officials said in Paris.").encode(),
+    "inglese.txt": ((b"The European Space Agency said on Tuesday that the launch of the new rocket "
+                     b"has been postponed to next year because of technical problems with the "
+                     b"upper stage engine, officials said in Paris."),
                     "skipped", "NotItalian"),
     "enorme.txt": (b"parola " * 20_000, "failed", "FileTooLarge"),
     "zz-doppio.md": (b"---\nid: utf8\n---\nTesto con lo stesso id di un altro articolo a Roma.",

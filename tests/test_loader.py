@@ -103,7 +103,8 @@ def test_shipped_model_is_the_default(shipped_nlp):
 
 
 def test_shipped_model_analyses_italian(shipped_nlp):
-    doc = shipped_nlp("Angelo Vallerani, presidente del Lombardia Aerospace Cluster, parla a Milano.")
+    doc = shipped_nlp("Angelo Vallerani, presidente del Lombardia Aerospace Cluster, parla a "
+                      "Milano.")
     assert [t.text for t in doc][:3] == ["Angelo", "Vallerani", ","]
     assert doc[3].pos_ == "NOUN" and doc[3].lemma_ == "presidente"
     assert any(e.text == "Angelo Vallerani" and e.label_ == "PER" for e in doc.ents)
@@ -126,7 +127,8 @@ def test_cpu_backend_defaults_to_openblas_gemm(monkeypatch):
     assert cpu_ops().use_blis is True
 
 
-@pytest.mark.parametrize(("variable", "value"), [("AEROKG_GEMM", "mkl"), ("AEROKG_BLAS_THREADS", "0"),
+@pytest.mark.parametrize(("variable", "value"), [("AEROKG_GEMM", "mkl"),
+                                                 ("AEROKG_BLAS_THREADS", "0"),
                                                  ("AEROKG_BLAS_THREADS", "two")])
 def test_bad_cpu_backend_settings_are_clear_errors(monkeypatch, variable, value):
     from pipeline.nlp.loader import ConfigError, cpu_ops

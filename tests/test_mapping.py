@@ -8,8 +8,8 @@ from pipeline.corpus import Article
 from pipeline.datamodel import Document, Evidence, Mention, Relation, RelationKind
 from pipeline.mapping.entities import guess_class, resolve_entities
 from pipeline.mapping.identity import entity_key, same_person
-from pipeline.mapping.rdf import add_article, add_run, new_dataset, RunInfo, typed_date
-from pipeline.mapping.vocab import AERO, ORG, SDO, SKOS, SHAPES_PATH, entity_iri, graph_iri
+from pipeline.mapping.rdf import RunInfo, add_article, add_run, new_dataset, typed_date
+from pipeline.mapping.vocab import AERO, ORG, SDO, SHAPES_PATH, SKOS, entity_iri, graph_iri
 
 TEXT = ("Angelo Vallerani, presidente del distretto, ha parlato. "
         "Vallerani ha visitato Aerea spa di Turate con il Lombardia Aerospace Cluster.")

@@ -14,6 +14,7 @@ import json
 from decimal import Decimal
 
 import pytest
+from conftest import SPEC_COLUMNS
 from rdflib import BNode, Dataset, Literal
 
 from pipeline.mapping import vocab as V  # SDO, XSD: module attributes, not test-module names
@@ -38,9 +39,6 @@ from pipeline.mapping.vocab import (
 )
 from pipeline.query import QueryError, format_rows, load_output, named_queries, run_query
 from pipeline.query.run import QUESTIONS
-
-from conftest import SPEC_COLUMNS
-
 
 A1 = "seed-article"
 A2 = "Articolo 2"  # percent-encoded in IRIs; the `article` column is the dcterms:identifier
@@ -165,7 +163,7 @@ def build_dataset() -> Dataset:
     ds.add((software, V.SDO.softwareVersion, Literal("0.1.0")))
 
     a = Article(ds, A1, run)
-    O, P = ORG.Organization, V.SDO.Place  # noqa: N806
+    O, P = ORG.Organization, V.SDO.Place  # noqa: N806, E741
     vallerani = a.entity("person/angelo-vallerani", "Angelo Vallerani", V.SDO.Person,
                          alt=("Vallerani",))
     simone = a.entity("person/marianna-simone", "Marianna Simone", V.SDO.Person)
