@@ -13,8 +13,10 @@ temporary folder, never into the repository) and measures, in this one run:
 * **end to end**: ``aerokg run CORPUS -o OUT --workers W`` as a subprocess, wall time from
   start to exit (model load, mapping, store, every export), for each W of ``--workers``;
   words/s and the ratio to NLP-only single process;
-* **peak RSS** of each run: the largest sum of resident memory over the run's process tree
-  (sampled every 50 ms from /proc), and of its largest single process;
+* **peak memory** of each run: the largest sum over the run's process tree of each process's
+  proportional set size (PSS: a page shared by a forked child and its parent counts once; a
+  plain RSS sum would count the export child's copy-on-write pages twice), sampled every
+  50 ms from /proc, and the peak RSS of its largest single process;
 * **queries**: each named competency query on the largest store, median latency of 5 runs
   after one warm-up, in process (``pipeline.query.run.run_query`` on the read-only store);
 * **re-runs** after the single-worker run: unchanged corpus, then one article edited, as
@@ -100,6 +102,19 @@ def _rss_kb(pid: int) -> int:
     return 0
 
 
+def _pss_kb(pid: int) -> int:
+    """Proportional set size: pages shared by several processes (a forked child's
+    copy-on-write pages, the same library) counted once over the tree, not once per process."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as rollup:
+            for line in rollup:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return _rss_kb(pid)
+
+
 def _children(pid: int) -> list[int]:
     kids: list[int] = []
     try:
@@ -137,9 +152,9 @@ class TreeMemory:
                 pid = todo.pop()
                 pids.append(pid)
                 todo.extend(_children(pid))
-            sizes = [_rss_kb(pid) for pid in pids]
-            self.peak_total_kb = max(self.peak_total_kb, sum(sizes))
-            self.peak_process_kb = max(self.peak_process_kb, max(sizes, default=0))
+            self.peak_total_kb = max(self.peak_total_kb, sum(_pss_kb(pid) for pid in pids))
+            self.peak_process_kb = max(self.peak_process_kb,
+                                       max((_rss_kb(pid) for pid in pids), default=0))
             self._stop.wait(self.interval)
 
 
@@ -243,7 +258,7 @@ def markdown(results: dict) -> str:
     lines = [f"Machine: {m['cpu']}, {m['cores']} cores, Python {m['python']}, "
              + ", ".join(f"{k} {v}" for k, v in m["versions"].items()) + f"; {m['date']}.", ""]
     lines += ["| articles | words | run | seconds | words/s | vs NLP-only (1 proc) | "
-              "peak RSS tree (MB) | peak RSS largest process (MB) |",
+              "peak memory, tree PSS (MB) | peak RSS, largest process (MB) |",
               "|---:|---:|---|---:|---:|---:|---:|---:|"]
     for size in results["sizes"]:
         n, words = size["articles"], size["words"]
@@ -278,7 +293,7 @@ def markdown(results: dict) -> str:
                          f"{last['nlp_only'].get('2', {}).get('words_per_second', 0) / limit:.2f}x")
         if len(sizes) > 1 and "1" in sizes[0]["end_to_end"] and "1" in ends:
             small, large = sizes[0]["end_to_end"]["1"], ends["1"]
-            lines.append(f"- peak RSS (1 worker), {last['articles']} vs {sizes[0]['articles']} "
+            lines.append(f"- peak memory (1 worker), {last['articles']} vs {sizes[0]['articles']} "
                          f"articles: {large['peak_rss_mb'] / small['peak_rss_mb']:.2f}x "
                          "(bar: <= 1.2x)")
         if "reruns" in last and "one changed" in last["reruns"]:
