@@ -16,7 +16,8 @@ temporary folder, never into the repository) and measures, in this one run:
 * **peak memory** of each run: the largest sum over the run's process tree of each process's
   proportional set size (PSS: a page shared by a forked child and its parent counts once; a
   plain RSS sum would count the export child's copy-on-write pages twice), sampled every
-  50 ms from /proc, and the peak RSS of its largest single process;
+  0.5 s from /proc (more often, the sampling itself costs a quarter of a core), and the peak
+  RSS of its largest single process;
 * **queries**: each named competency query on the largest store, median latency of 5 runs
   after one warm-up, in process (``pipeline.query.run.run_query`` on the read-only store);
 * **re-runs** after the single-worker run: unchanged corpus, then one article edited, as
@@ -131,7 +132,7 @@ class TreeMemory:
     """Peak resident memory of a process and its descendants, sampled in a thread."""
 
     pid: int
-    interval: float = 0.05
+    interval: float = 0.5  # reading smaps_rollup walks page tables: often would perturb the run
     peak_total_kb: int = 0
     peak_process_kb: int = 0
     _stop: threading.Event = field(default_factory=threading.Event)
