@@ -280,6 +280,8 @@ def run_query(
     """Run a named query (``"roles"``) or a ``.rq`` file over an output directory (loaded with
     ``load_output``) or an already loaded store. Returns (column names, rows); each row is a
     tuple of strings in column order (see the module docstring). The query must be a SELECT.
+    Rows come in the query's ORDER BY order; a query without ORDER BY gets them sorted (by
+    column, in order), so the same graph always gives the same table.
 
     ``params`` binds variables, never by editing the query text: ``{"person": "Angelo
     Vallerani"}`` binds ?person to the literal "Angelo Vallerani", ``{"org": "<https://...>"}``
@@ -316,7 +318,19 @@ def run_query(
         rows = [tuple(_text(solution[i]) for i in range(len(columns))) for solution in result]
     except (OSError, ValueError, RuntimeError) as err:
         raise QueryError(f"{source}: query failed: {err}") from None
+    if not _ORDER_BY.search(_without_comments(text)):
+        rows.sort()  # no order asked for: rows in column order, the same on every run
     return columns, rows
+
+
+_ORDER_BY = re.compile(r"\bORDER\s+BY\b", re.IGNORECASE)
+_COMMENT = re.compile(r"(^|\s)#[^\n]*", re.MULTILINE)
+
+
+def _without_comments(query: str) -> str:
+    """The query without its ``#`` comments (those at a line start or after a space: the
+    ``#`` of an IRI such as ``<http://www.w3.org/ns/org#>`` is kept)."""
+    return _COMMENT.sub(r"\1", query)
 
 
 def _text(term) -> str:
