@@ -83,6 +83,8 @@ MANIFEST_FILE = "manifest.json"
 LOCK_FILE = "lock"
 REPORT_FILE = "run-report.json"
 BATCH_SIZE = 8  # articles parsed per nlp.pipe call
+#: The corpus store is flushed to disk after this many article graphs (bounded memory).
+STORE_FLUSH_ARTICLES = 100
 MANIFEST_FLUSH_SECONDS = 2.0  # the manifest is written at most this often while processing
 
 #: progress() is entered once per run and yields advance(label, step=1), called once per
@@ -223,6 +225,7 @@ class _Run:
         self.why: dict[str, str] = {}  # article id -> why it is processed (while in flight)
         self.processor: Any = None  # pipeline.workers.Processor, made for the first article
         self.store: Any = None  # the corpus store (pipeline.store)
+        self.store_writes = 0  # article graphs written to it this run
         self.nlp: Any = None
         self.seconds = {"load_model": 0.0, "nlp": 0.0, "mapping": 0.0}
         self.dirty = False
@@ -446,6 +449,11 @@ class _Run:
         old = held.pop(article_id, None)
         self.dirty = True
         held[article_id] = corpus_store.replace_article(self.store, old, nquads, sha256)
+        self.store_writes += 1
+        if self.store_writes % STORE_FLUSH_ARTICLES == 0:
+            # RocksDB keeps recent writes in memory tables until flushed: unflushed, they
+            # grew the main process by 150 MB over 1,000 articles
+            self.store.flush()
 
     def store_remove(self, article_id: str) -> None:
         from pipeline import store as corpus_store
