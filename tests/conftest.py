@@ -63,3 +63,18 @@ def shipped_nlp():
     from pipeline.nlp.loader import load_nlp
 
     return load_nlp("shipped")
+
+
+@pytest.fixture(scope="session")
+def seed_graph(shipped_nlp):
+    """The property graph (networkx) of corpus/seed-article.txt, with the shipped model."""
+    from pathlib import Path
+
+    from pipeline.corpus import read_corpus
+    from pipeline.export.property_graph import to_property_graph
+    from pipeline.workers import map_article
+
+    seed = Path(__file__).resolve().parents[1] / "corpus" / "seed-article.txt"
+    article = read_corpus([str(seed)]).articles[0]
+    dataset, _, _ = map_article(article, shipped_nlp(article.text))
+    return to_property_graph(dataset)

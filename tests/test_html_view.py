@@ -253,17 +253,6 @@ def details_text(driver) -> str:
         "return out.join('\\n');")
 
 
-@pytest.fixture(scope="module")
-def seed_graph(shipped_nlp) -> nx.MultiDiGraph:
-    from pipeline.corpus import read_corpus
-    from pipeline.export.property_graph import to_property_graph
-    from pipeline.workers import map_article
-
-    article = read_corpus([str(SEED)]).articles[0]
-    dataset, _, _ = map_article(article, shipped_nlp(article.text))
-    return to_property_graph(dataset)
-
-
 @pytest.mark.skipif(not (SHIPPED_MODEL_PATH / "config.cfg").is_file() or not SEED.is_file(),
                     reason="needs the shipped model and corpus/seed-article.txt")
 def test_seed_article_page_in_chromium(browser, seed_graph, tmp_path):

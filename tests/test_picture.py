@@ -198,17 +198,6 @@ def test_big_graph_is_fast_and_labels_only_the_top_entities(tmp_path):
     assert G.nodes[top]["label"] in {t.get_text() for t in labels}
 
 
-@pytest.fixture(scope="module")
-def seed_graph(shipped_nlp) -> nx.MultiDiGraph:
-    from pipeline.corpus import read_corpus
-    from pipeline.export.property_graph import to_property_graph
-    from pipeline.workers import map_article
-
-    article = read_corpus([str(SEED)]).articles[0]
-    dataset, _, _ = map_article(article, shipped_nlp(article.text))
-    return to_property_graph(dataset)
-
-
 @pytest.mark.skipif(not (SHIPPED_MODEL_PATH / "config.cfg").is_file() or not SEED.is_file(),
                     reason="needs the shipped model and corpus/seed-article.txt")
 def test_seed_article_picture_shows_its_people_and_organisations(seed_graph, tmp_path):

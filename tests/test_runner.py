@@ -46,13 +46,17 @@ def _no_domain_layer(monkeypatch):
     monkeypatch.setattr("pipeline.nlp.loader.ensure_domain_layer", lambda nlp: nlp)
 
 
-@pytest.fixture
-def corpus(tmp_path):
-    folder = tmp_path / "corpus"
+def write_corpus(folder: Path) -> Path:
+    """The ARTICLES as .txt files (with a title line) in a new ``folder``."""
     folder.mkdir()
     for name, text in ARTICLES.items():
         (folder / f"{name}.txt").write_text(f"title: {name}\n\n{text}\n", encoding="utf-8")
     return folder
+
+
+@pytest.fixture
+def corpus(tmp_path):
+    return write_corpus(tmp_path / "corpus")
 
 
 def aerokg_run(corpus, out, model_dir, *options):

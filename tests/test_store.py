@@ -11,34 +11,19 @@ import pytest
 from pyoxigraph import NamedNode, Store
 from rdflib import Dataset
 from rdflib.compare import isomorphic
-from test_runner import ARTICLES, aerokg_run, manifest_of, outputs
+from test_runner import (  # noqa: F401  (fixtures shared with the run tests)
+    ARTICLES,
+    _no_domain_layer,
+    aerokg_run,
+    corpus,
+    manifest_of,
+    model_dir,
+    outputs,
+)
 
 from pipeline.mapping.vocab import graph_iri
 from pipeline.query.run import load_output, run_query
 from pipeline.store import STORE_DIR, named_article_graphs
-
-
-@pytest.fixture(autouse=True)
-def _no_domain_layer(monkeypatch):
-    monkeypatch.setattr("pipeline.nlp.loader.ensure_domain_layer", lambda nlp: nlp)
-
-
-@pytest.fixture(scope="module")
-def model_dir(tmp_path_factory):
-    from conftest import make_tiny_nlp
-
-    path = tmp_path_factory.mktemp("model") / "tiny"
-    make_tiny_nlp().to_disk(path)
-    return path
-
-
-@pytest.fixture
-def corpus(tmp_path):
-    folder = tmp_path / "corpus"
-    folder.mkdir()
-    for name, text in ARTICLES.items():
-        (folder / f"{name}.txt").write_text(f"title: {name}\n\n{text}\n", encoding="utf-8")
-    return folder
 
 
 def store_quads(out: Path) -> dict[str, set[str]]:

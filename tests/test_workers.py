@@ -6,32 +6,25 @@ from __future__ import annotations
 import os
 
 import pytest
-from test_runner import ARTICLES, aerokg_run, manifest_of, outputs, report_of, statuses
+from test_runner import (  # noqa: F401  (fixtures shared with the run tests)
+    ARTICLES,
+    _no_domain_layer,
+    aerokg_run,
+    manifest_of,
+    model_dir,
+    outputs,
+    report_of,
+    statuses,
+    write_corpus,
+)
 
 from pipeline import workers
 from pipeline.runner import run
 
 
-@pytest.fixture(autouse=True)
-def _no_domain_layer(monkeypatch):
-    monkeypatch.setattr("pipeline.nlp.loader.ensure_domain_layer", lambda nlp: nlp)
-
-
-@pytest.fixture(scope="module")
-def model_dir(tmp_path_factory):
-    from conftest import make_tiny_nlp
-
-    path = tmp_path_factory.mktemp("model") / "tiny"
-    make_tiny_nlp().to_disk(path)
-    return path
-
-
 @pytest.fixture
 def corpus(tmp_path):
-    folder = tmp_path / "corpus"
-    folder.mkdir()
-    for name, text in ARTICLES.items():
-        (folder / f"{name}.txt").write_text(f"title: {name}\n\n{text}\n", encoding="utf-8")
+    folder = write_corpus(tmp_path / "corpus")
     for i in range(9):  # enough articles for several tasks per worker
         (folder / f"extra{i}.txt").write_text(
             f"title: extra {i}\n\nMario e la FIAT a Roma, giorno {i}.\n", encoding="utf-8")

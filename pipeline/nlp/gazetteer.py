@@ -486,8 +486,7 @@ def add_full_name_ruler(nlp: Language, name: str = "aerokg_org_names") -> Entity
     """An entity ruler (``aerokg_entity_ruler``: spaCy's, loading faster) with
     :func:`full_name_organisation_patterns`, before the NER."""
     ruler = nlp.add_pipe("aerokg_entity_ruler", name=name, before="ner")
-    with nlp.select_pipes(enable=[name]):
-        ruler.add_patterns(full_name_organisation_patterns(nlp))
+    ruler.add_patterns(full_name_organisation_patterns(nlp))  # tokenized only (nlp/rulers.py)
     return ruler
 
 
@@ -504,10 +503,7 @@ def add_domain_ruler(
     else:
         ruler = nlp.add_pipe("aerokg_entity_ruler", name=name,
                              config={"overwrite_ents": False})
-    # Phrase patterns are turned into Docs by running the pipeline on them: with every other
-    # component disabled that is the tokenizer alone, which is all ORTH matching needs.
-    with nlp.select_pipes(enable=[name]):
-        ruler.add_patterns(all_patterns())
+    ruler.add_patterns(all_patterns())  # tokenized only, not run through the pipeline
     return ruler
 
 
