@@ -123,11 +123,28 @@ def evaluate_ner_command(file: Path, model: str | None, as_json: bool) -> None:
 @click.option("--workers", "-j", type=click.IntRange(min=0), default=None,
               help="Worker processes running the NLP and mapping stages, beside the main "
                    "process that reads articles and writes outputs (default: the number of "
-                   "cores; 0 runs everything in the main process).")
+                   "cores; 0 runs everything in the main process). With --executor dask: "
+                   "the processes of the local Dask cluster it starts.")
+@click.option("--executor", type=click.Choice(["local", "dask"]), default="local",
+              show_default=True,
+              help="Where the NLP and mapping stages run: local worker processes, or a Dask "
+                   "cluster (pip install 'aerokg[dask]').")
+@click.option("--scheduler", metavar="ADDRESS", default=None,
+              help="--executor dask: the address of a running Dask scheduler "
+                   "(tcp://host:8786); without it a local cluster of --workers processes is "
+                   "started.")
+@click.option("--shard-size", type=click.IntRange(min=1), default=None,
+              help="--executor dask: articles per task (default 100, about a minute of work "
+                   "for one worker).")
+@click.option("--shard-dir", metavar="PATH_OR_URL", default=None,
+              help="--executor dask: where workers write their shards (default "
+                   "OUT_DIR/.aerokg/shards); must be reachable from the driver and every "
+                   "worker: a shared file system path or an fsspec URL (s3://bucket/prefix).")
 @click.pass_context
 def run(ctx: click.Context, paths: tuple[Path, ...], out_dir: Path, model: str | None,
         strict: bool, prune: bool, full: bool, force_language: bool, max_bytes: int,
-        workers: int | None) -> None:
+        workers: int | None, executor: str, scheduler: str | None, shard_size: int | None,
+        shard_dir: str | None) -> None:
     """Build the knowledge graph of the articles in PATHS (default: corpus/).
 
     PATHS are files or directories of articles (.txt, .md, .html, .json, .jsonl). Writes
@@ -148,9 +165,11 @@ def run(ctx: click.Context, paths: tuple[Path, ...], out_dir: Path, model: str |
       3    OUT_DIR is in use by another aerokg run
       130  interrupted (Ctrl-C, SIGTERM); the next run goes on from there
 
-    Example:
+    Examples:
 
+    \b
         aerokg run corpus/ -o outputs/
+        aerokg run archive/ -o /shared/kg --executor dask --scheduler tcp://sched:8786
     """
     import signal
 
@@ -165,11 +184,23 @@ def run(ctx: click.Context, paths: tuple[Path, ...], out_dir: Path, model: str |
         previous = signal.signal(signal.SIGTERM, interrupted)
     except ValueError:  # not the main thread
         previous = None
+    dask = None
+    if executor == "dask":
+        from pipeline.dask_executor import DEFAULT_SHARD_SIZE, DaskSettings
+
+        if scheduler and workers is not None:
+            raise click.UsageError("--scheduler and --workers exclude each other: the "
+                                   "scheduler's cluster has its own workers")
+        dask = DaskSettings(scheduler=scheduler, workers=workers,
+                            shard_size=shard_size or DEFAULT_SHARD_SIZE, shard_dir=shard_dir)
+    elif scheduler or shard_size or shard_dir:
+        raise click.UsageError("--scheduler, --shard-size and --shard-dir go with "
+                               "--executor dask")
     try:
         result = run_pipeline(paths or (Path("corpus"),), out_dir, model=model,
                               progress=terminal_progress, strict=strict, prune=prune,
                               full=full, force_language=force_language, max_bytes=max_bytes,
-                              workers=workers)
+                              workers=workers, executor=executor, dask=dask)
     except OutDirBusy as err:
         click.echo(f"Error: {err}", err=True)
         ctx.exit(EXIT_BUSY)
@@ -183,7 +214,12 @@ def run(ctx: click.Context, paths: tuple[Path, ...], out_dir: Path, model: str |
         # imported here: the loader imports spaCy, which an unchanged corpus never needs
         from pipeline.nlp.loader import ConfigError, ModelNotFoundError
 
-        if not isinstance(err, ModelNotFoundError | ConfigError):
+        known: tuple[type, ...] = (ModelNotFoundError, ConfigError)
+        if executor == "dask":
+            from pipeline.dask_executor import DaskSetupError
+
+            known += (DaskSetupError,)
+        if not isinstance(err, known):
             raise
         click.echo(f"Error: {err}", err=True)
         ctx.exit(EXIT_USAGE)

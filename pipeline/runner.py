@@ -83,6 +83,10 @@ MANIFEST_FILE = "manifest.json"
 LOCK_FILE = "lock"
 REPORT_FILE = "run-report.json"
 BATCH_SIZE = 8  # articles parsed per nlp.pipe call
+EXECUTORS = ("local", "dask")  # where the NLP and mapping stages run
+SHARDS_DIR = "shards"  # in STATE_DIR: the shard files of a dask run (pipeline.shards)
+#: Article graphs loaded into the store at once (one bulk load).
+STORE_LOAD_ARTICLES = 50
 #: The corpus store is flushed to disk after this many article graphs (bounded memory).
 STORE_FLUSH_ARTICLES = 100
 MANIFEST_FLUSH_SECONDS = 2.0  # the manifest is written at most this often while processing
@@ -163,6 +167,8 @@ def run(
     max_bytes: int | None = None,
     batch_size: int = BATCH_SIZE,
     workers: int | None = None,
+    executor: str = "local",
+    dask: Any = None,
 ) -> RunResult:
     """Build (or bring up to date) the knowledge graph of the articles under ``paths`` in
     ``out_dir``; see the module doc.
@@ -172,10 +178,13 @@ def run(
     (the state stays consistent, the outputs are not rewritten). ``progress`` is a context
     manager factory yielding a callable called once per article (:func:`terminal_progress`).
     ``workers`` processes run the NLP and mapping stages (default: the number of cores; 0
-    runs them in this process), see :mod:`pipeline.workers`.
+    runs them in this process), see :mod:`pipeline.workers`. ``executor="dask"`` runs them
+    on a Dask cluster instead (:mod:`pipeline.dask_executor`; ``dask`` is its
+    :class:`~pipeline.dask_executor.DaskSettings`); the rest of the run is the same.
 
     Raises ``ModelNotFoundError``/``ConfigError`` (bad model setting, before anything is
-    written), :class:`OutDirBusy` (another run holds ``out_dir``), and lets
+    written), ``DaskSetupError`` (dask missing, scheduler unreachable: before anything is read
+    or written), :class:`OutDirBusy` (another run holds ``out_dir``), and lets
     ``KeyboardInterrupt`` through after saving the manifest of the articles done.
     """
     started = time.perf_counter()
@@ -184,15 +193,31 @@ def run(
     state = out_dir / STATE_DIR
     from pipeline.workers import default_workers
 
-    with OutDirLock(state / LOCK_FILE, out_dir) as lock:
-        job = _Run(
-            paths=[Path(p) for p in paths], out_dir=out_dir, facts=facts, strict=strict,
-            prune=prune, full=full, force_language=force_language, max_bytes=max_bytes,
-            batch_size=max(1, batch_size), progress=progress, started=started,
-            workers=max(0, default_workers() if workers is None else workers),
-            lock_fd=getattr(lock, "_fd", None),
-        )
-        return job.execute()
+    if executor not in EXECUTORS:
+        raise ValueError(f"executor must be one of {', '.join(EXECUTORS)}, not {executor!r}")
+    cluster: Any = None
+    if executor == "dask":  # connected first: an unreachable scheduler stops the run here
+        from pipeline import dask_executor
+
+        dask = dask or dask_executor.DaskSettings(workers=workers)
+        cluster = dask_executor.connect(dask)
+    try:
+        with OutDirLock(state / LOCK_FILE, out_dir) as lock:
+            job = _Run(
+                paths=[Path(p) for p in paths], out_dir=out_dir, facts=facts, strict=strict,
+                prune=prune, full=full, force_language=force_language, max_bytes=max_bytes,
+                batch_size=max(1, batch_size), progress=progress, started=started,
+                workers=max(0, default_workers() if workers is None else workers),
+                lock_fd=getattr(lock, "_fd", None), executor=executor, dask=dask,
+                client=cluster[0] if cluster else None,
+            )
+            return job.execute()
+    finally:
+        if cluster is not None:
+            client, local_cluster = cluster
+            client.close()
+            if local_cluster is not None:
+                local_cluster.close()
 
 
 @dataclass
@@ -210,6 +235,9 @@ class _Run:
     started: float
     workers: int = 1
     lock_fd: int | None = None
+    executor: str = "local"
+    dask: Any = None  # DaskSettings
+    client: Any = None  # distributed.Client
 
     def __post_init__(self) -> None:
         self.state_dir = self.out_dir / STATE_DIR
@@ -231,6 +259,8 @@ class _Run:
         self.dirty = False
         self.last_flush = time.monotonic()
         self.advance: Callable[..., None] = lambda label, step=1: None
+        self.shard_folder: Any = None  # pipeline.shards.ShardFolder of a dask run
+        self.store_pending: list[tuple[str, bytes, str]] = []  # (id, N-Quads, sha256) to load
 
     # -- the run ---------------------------------------------------------------------------
     def execute(self) -> RunResult:
@@ -375,6 +405,9 @@ class _Run:
         the loading overlaps with reading the rest of the corpus."""
         if self.processor is not None:
             return
+        if self.executor == "dask":
+            self.processor = self.dask_processor()
+            return
         from pipeline.workers import Processor
 
         self.processor = Processor(
@@ -382,6 +415,19 @@ class _Run:
                 () if self.lock_fd is None else (self.lock_fd,)),
             on_loading=lambda: self.advance(f"loading the model {self.facts.model_name}", 0))
         self.processor.start()
+
+    def dask_processor(self) -> Any:
+        from pipeline.dask_executor import DaskProcessor, model_spec
+        from pipeline.shards import ShardFolder
+
+        location = self.dask.shard_dir or str((self.state_dir / SHARDS_DIR).resolve())
+        self.shard_folder = ShardFolder(location)
+        return DaskProcessor(
+            self.client, self.shard_folder,
+            model_spec(self.facts.name_or_path, self.facts.model_path), self.stamp,
+            content_sha=lambda article: self.articles[article.id]["sha256"],
+            shard_size=self.dask.shard_size,
+            on_loading=lambda: self.advance("the Dask workers load the model", 0))
 
     def finish_processing(self) -> None:
         if self.processor is not None:
@@ -443,20 +489,38 @@ class _Run:
             self.flush(force=True)
 
     def store_replace(self, article_id: str, nquads: bytes, sha256: str) -> None:
+        """Queue the article's new graph for the store; loaded by :meth:`store_load`, a few
+        dozen articles at a time (its manifest entry may say "ok" before: the store record
+        in the manifest, which the next run checks, changes only once it is loaded)."""
+        self.store_pending.append((article_id, nquads, sha256))
+        if len(self.store_pending) >= STORE_LOAD_ARTICLES:
+            self.store_load()
+
+    def store_load(self) -> None:
+        """Load the queued article graphs into the store: their old graphs out, then one bulk
+        load of the new quads."""
+        if not self.store_pending:
+            return
         from pipeline import store as corpus_store
 
+        pending, self.store_pending = self.store_pending, []
         held = self.manifest.store.setdefault("articles", {})
-        old = held.pop(article_id, None)
+        records = corpus_store.replace_articles(
+            self.store, [(held.pop(i, None), nquads, sha) for i, nquads, sha in pending])
+        for (article_id, _, _), record in zip(pending, records, strict=True):
+            held[article_id] = record
         self.dirty = True
-        held[article_id] = corpus_store.replace_article(self.store, old, nquads, sha256)
-        self.store_writes += 1
-        if self.store_writes % STORE_FLUSH_ARTICLES == 0:
+        before = self.store_writes
+        self.store_writes += len(pending)
+        if self.store_writes // STORE_FLUSH_ARTICLES != before // STORE_FLUSH_ARTICLES:
             # RocksDB keeps recent writes in memory tables until flushed: unflushed, they
             # grew the main process by 150 MB over 1,000 articles
             self.store.flush()
 
     def store_remove(self, article_id: str) -> None:
         from pipeline import store as corpus_store
+
+        self.store_pending = [p for p in self.store_pending if p[0] != article_id]
 
         old = self.manifest.store.get("articles", {}).pop(article_id, None)
         if old is not None and self.store is not None:
@@ -511,7 +575,10 @@ class _Run:
             raise _StopRun(entry)
 
     def flush(self, force: bool = False) -> None:
-        """Save the manifest when it changed, at most every few seconds unless ``force``."""
+        """Save the manifest when it changed, at most every few seconds unless ``force``
+        (which also loads the article graphs still queued for the store first)."""
+        if force and self.store_pending and self.store is not None:
+            self.store_load()
         if not self.dirty:
             return
         if not force and time.monotonic() - self.last_flush < MANIFEST_FLUSH_SECONDS:
@@ -638,6 +705,14 @@ class _Run:
             article_graphs.remove_graph_file(self.graphs_dir, name)
         for name in article_graphs.stray_fragment_files(self.graphs_dir):
             (self.graphs_dir / name).unlink(missing_ok=True)
+        # shards of a dask run: their articles are in graph files and the manifest now
+        folder = self.shard_folder
+        if folder is None and (self.state_dir / SHARDS_DIR).is_dir():
+            from pipeline.shards import ShardFolder
+
+            folder = ShardFolder(self.state_dir / SHARDS_DIR)
+        if folder is not None:
+            folder.remove_all()
 
     # -- the report ------------------------------------------------------------------------------
     def report(self, stopped: dict | None, manifest_state: str, export_info: dict,
@@ -662,7 +737,8 @@ class _Run:
             "run": export_info.get("run"),
             "inputs": [str(p) for p in self.paths],
             "options": {"strict": self.strict, "prune": self.prune, "full": self.full,
-                        "force_language": self.force_language, "max_bytes": self.max_bytes},
+                        "force_language": self.force_language, "max_bytes": self.max_bytes,
+                        "executor": self.executor},
             "manifest": manifest_state,
             "warnings": self.warnings,
             "articles": articles,
@@ -691,6 +767,8 @@ class _Run:
         }
         if stopped:
             report["stopped"] = stopped
+        if self.executor == "dask":
+            report["executor"] = self.dask.describe() | getattr(self.processor, "stats", {})
         now = time.perf_counter()
         seconds = {k: round(v, 3) for k, v in self.seconds.items()}
         seconds["read_and_process"] = round(read_done - self.started, 3)

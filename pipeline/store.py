@@ -24,8 +24,8 @@ from typing import Any
 
 from pyoxigraph import DefaultGraph, NamedNode, RdfFormat, Store, parse
 
-__all__ = ["STORE_DIR", "article_graph_names", "named_article_graphs",
-           "open_store", "open_read_only", "sync"]
+__all__ = ["STORE_DIR", "article_graph_names", "named_article_graphs", "open_read_only",
+           "open_store", "remove_article", "replace_article", "replace_articles", "sync"]
 
 STORE_DIR = "store"
 FORMAT = 2
@@ -71,6 +71,20 @@ def replace_article(store: Store, old: dict | None, nquads: bytes, sha256: str) 
     remove_article(store, {"graphs": sorted(set((old or {}).get("graphs", [])) | set(names))})
     store.load(nquads, RdfFormat.N_QUADS)
     return {"sha256": sha256, "graphs": names}
+
+
+def replace_articles(store: Store, items: list[tuple[dict | None, bytes, str]]) -> list[dict]:
+    """:func:`replace_article` for several articles ((old record, N-Quads, sha256) each): all
+    their old graphs out, then one bulk load of all the new quads; their new records."""
+    records = []
+    for old, nquads, sha256 in items:
+        names = article_graph_names(nquads)
+        remove_article(store, {"graphs": sorted(set((old or {}).get("graphs", [])) | set(names))})
+        records.append({"sha256": sha256, "graphs": names})
+    data = b"".join(nquads for _, nquads, _ in items)
+    if data:
+        store.bulk_load(data, RdfFormat.N_QUADS)
+    return records
 
 
 def named_article_graphs(store: Store) -> list[NamedNode]:
