@@ -73,6 +73,7 @@ class DaskSettings:
     workers: int | None = None  # or: start a LocalCluster of this many processes
     shard_size: int = DEFAULT_SHARD_SIZE
     shard_dir: str | None = None  # default: OUT_DIR/.aerokg/shards
+    connect_timeout: float | None = None  # seconds to reach the scheduler (CONNECT_TIMEOUT)
 
     def describe(self) -> dict:
         return {"name": "dask", "scheduler": self.scheduler, "workers": self.workers,
@@ -140,7 +141,8 @@ def connect(settings: DaskSettings) -> tuple[Any, Any]:
                              "pip install 'aerokg[dask]'") from err
     if settings.scheduler:
         try:
-            client = Client(settings.scheduler, timeout=CONNECT_TIMEOUT, set_as_default=False)
+            client = Client(settings.scheduler, set_as_default=False,
+                            timeout=settings.connect_timeout or CONNECT_TIMEOUT)
         except (OSError, TimeoutError, ValueError) as err:
             raise DaskSetupError(
                 f"cannot reach the Dask scheduler at {settings.scheduler} ({err}). Is it "
@@ -207,8 +209,7 @@ class DaskProcessor:
         self.tasks: dict[str, _Task] = {}  # by future key
         self.completed = as_completed(loop=client.loop)
         self.ready: deque[tuple[Any, Any]] = deque()
-        self.stats = {"shards_submitted": 0, "shards_reused": 0, "articles_reused": 0,
-                      "shards_split": 0, "worker_seconds": 0.0, "workers": self.workers}
+        self.stats = new_stats(self.workers)
         self.folder.make()
         self.folder.remove_temporary()
         # articles some earlier, interrupted run already has in a shard of the folder
@@ -369,6 +370,12 @@ class DaskProcessor:
         self.tasks.clear()
         self.completed.clear()
         self._cached = None
+
+
+def new_stats(workers: int = 0) -> dict:
+    """The executor section of ``run-report.json`` before any shard."""
+    return {"workers": workers, "shards_submitted": 0, "shards_reused": 0,
+            "articles_reused": 0, "shards_split": 0, "worker_seconds": 0.0}
 
 
 def _reason(error: BaseException) -> str:

@@ -768,7 +768,10 @@ class _Run:
         if stopped:
             report["stopped"] = stopped
         if self.executor == "dask":
-            report["executor"] = self.dask.describe() | getattr(self.processor, "stats", {})
+            from pipeline.dask_executor import new_stats
+
+            report["executor"] = self.dask.describe() | getattr(self.processor, "stats",
+                                                                 new_stats())
         now = time.perf_counter()
         seconds = {k: round(v, 3) for k, v in self.seconds.items()}
         seconds["read_and_process"] = round(read_done - self.started, 3)
