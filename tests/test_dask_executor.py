@@ -19,7 +19,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+import httpx
 from conftest import SPEC_COLUMNS
+from test_push import counts, endpoint, local_counts, oxigraph_server  # noqa: F401  (fixture)
 from rdflib import Dataset
 from rdflib.compare import isomorphic
 
@@ -73,25 +75,43 @@ def dask_run(out: Path, cluster, **settings):
                                  **settings))
 
 
-def test_a_dask_run_gives_the_graph_and_answers_of_a_local_run(tmp_path, cluster, local_run):
-    result = dask_run(tmp_path / "out", cluster)
+@pytest.fixture(scope="module")
+def dask_out(tmp_path_factory, cluster):
+    out = tmp_path_factory.mktemp("dask") / "out"
+    return out, dask_run(out, cluster)
+
+
+def test_a_dask_run_gives_the_graph_and_answers_of_a_local_run(dask_out, cluster, local_run):
+    out, result = dask_out
     assert result.exit_code == 0, result.problem_lines()
     report = result.report
     assert report["totals"]["processed"] == 22
     assert report["options"]["executor"] == "dask"
     assert report["executor"]["shards_submitted"] == 6
     assert report["executor"]["workers"] == 2
-    assert_same_graph(tmp_path / "out", local_run)
+    assert_same_graph(out, local_run)
     # the byte-identical article graphs, and no shard left once they are in
     local = json.loads((local_run / ".aerokg" / "manifest.json").read_text())["articles"]
-    mine = json.loads((tmp_path / "out/.aerokg/manifest.json").read_text())["articles"]
+    mine = json.loads((out / ".aerokg/manifest.json").read_text())["articles"]
     assert {k: v["graph_sha256"] for k, v in mine.items()} == {
         k: v["graph_sha256"] for k, v in local.items()}
-    assert not os.listdir(tmp_path / "out/.aerokg/shards")
+    assert not os.listdir(out / ".aerokg/shards")
     # an unchanged re-run submits nothing
-    again = dask_run(tmp_path / "out", cluster)
+    again = dask_run(out, cluster)
     assert again.report["totals"]["unchanged"] == 22
     assert again.report["executor"]["shards_submitted"] == 0
+
+
+def test_push_after_a_dask_run_sends_its_graphs(dask_out, oxigraph_server):
+    out, _ = dask_out
+    httpx.post(f"{oxigraph_server}/update", data={"update": "CLEAR ALL"},
+               timeout=10).raise_for_status()
+    result = CliRunner().invoke(cli, ["push", "-o", str(out), "--endpoint",
+                                      endpoint(oxigraph_server)])
+    assert result.exit_code == 0, result.output
+    expected = local_counts(out)
+    assert len(expected) == 23  # 22 article graphs and the run's default graph
+    assert counts(oxigraph_server) == expected
 
 
 def test_a_worker_killed_mid_run_changes_nothing(tmp_path, cluster, local_run):
