@@ -20,6 +20,9 @@ temporary folder, never into the repository) and measures, in this one run:
   RSS of its largest single process;
 * **queries**: each named competency query on the largest store, median latency of 5 runs
   after one warm-up, in process (``pipeline.query.run.run_query`` on the read-only store);
+* **Dask**: ``aerokg run --executor dask --workers W`` (a ``LocalCluster`` of W worker
+  processes, started by the run and counted in its time), for each W of ``--dask-workers``,
+  beside the local executor (``--dask-workers ''`` skips it);
 * **re-runs** after the single-worker run: unchanged corpus, then one article edited, as
   ratios to that full run.
 
@@ -274,6 +277,11 @@ def markdown(results: dict) -> str:
             lines.append(f"| {n} | {words} | `aerokg run --workers {workers}` | "
                          f"{row['seconds']:.1f} | {wps:,.0f} | {wps / limit:.2f} | "
                          f"{row['peak_rss_mb']:.0f} | {row['peak_process_rss_mb']:.0f} |")
+        for workers, row in size.get("dask", {}).items():
+            wps = words / row["seconds"]
+            lines.append(f"| {n} | {words} | `aerokg run --executor dask --workers {workers}` | "
+                         f"{row['seconds']:.1f} | {wps:,.0f} | {wps / limit:.2f} | "
+                         f"{row['peak_rss_mb']:.0f} | {row['peak_process_rss_mb']:.0f} |")
         for label, row in size.get("reruns", {}).items():
             lines.append(f"| {n} | {words} | re-run, {label} | {row['seconds']:.1f} | | "
                          f"{row['ratio_to_full']:.1%} of the full run | "
@@ -297,6 +305,13 @@ def markdown(results: dict) -> str:
             lines.append(f"- peak memory (1 worker), {last['articles']} vs {sizes[0]['articles']} "
                          f"articles: {large['peak_rss_mb'] / small['peak_rss_mb']:.2f}x "
                          "(bar: <= 1.2x)")
+        for workers, row in last.get("dask", {}).items():
+            local = ends.get(workers)
+            versus = (f"; local executor, {workers} workers: "
+                      f"{local['seconds'] / row['seconds']:.2f}x its speed" if local else "")
+            lines.append(f"- dask (LocalCluster, {workers} workers), {last['articles']} "
+                         f"articles: {last['words'] / row['seconds'] / limit:.2f}x NLP-only"
+                         f"{versus}")
         if "reruns" in last and "one changed" in last["reruns"]:
             lines.append("- re-run with one changed article: "
                          f"{last['reruns']['one changed']['ratio_to_full']:.1%} of the full run "
@@ -323,11 +338,14 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, default=None,
                         help="work in this folder and keep it (default: a temporary one)")
     parser.add_argument("--json", type=Path, default=None, help="also write every number here")
+    parser.add_argument("--dask-workers", default="2",
+                        help="LocalCluster sizes for --executor dask runs (default: 2; '' skips)")
     parser.add_argument("--no-reruns", action="store_true")
     args = parser.parse_args()
 
     sizes = [int(x) for x in args.articles.split(",") if x.strip()]
     worker_counts = [int(x) for x in args.workers.split(",") if x.strip()]
+    dask_counts = [int(x) for x in args.dask_workers.split(",") if x.strip()]
     sources = source_articles(args.source or DEFAULT_SOURCES)
     work = args.keep or Path(tempfile.mkdtemp(prefix="aerokg-bench-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -349,6 +367,12 @@ def main() -> None:
                 size["end_to_end"][str(workers)] = row = aerokg_run(
                     base / "corpus", out, workers, args.model)
                 print(f"   run --workers {workers}: {row['seconds']:.1f} s, "
+                      f"{row['peak_rss_mb']:.0f} MB", file=sys.stderr, flush=True)
+            for workers in dask_counts:
+                size.setdefault("dask", {})[str(workers)] = row = aerokg_run(
+                    base / "corpus", base / f"out-dask-w{workers}", workers, args.model,
+                    extra=("--executor", "dask"))
+                print(f"   run --executor dask --workers {workers}: {row['seconds']:.1f} s, "
                       f"{row['peak_rss_mb']:.0f} MB", file=sys.stderr, flush=True)
             first = str(worker_counts[0])
             if not args.no_reruns:

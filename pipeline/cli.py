@@ -134,8 +134,9 @@ def evaluate_ner_command(file: Path, model: str | None, as_json: bool) -> None:
                    "(tcp://host:8786); without it a local cluster of --workers processes is "
                    "started.")
 @click.option("--shard-size", type=click.IntRange(min=1), default=None,
-              help="--executor dask: articles per task (default 100, about a minute of work "
-                   "for one worker).")
+              help="--executor dask: articles per task (default: growing from 8 to 100, "
+                   "about a minute of work for one worker; the last ones split among the "
+                   "workers).")
 @click.option("--shard-dir", metavar="PATH_OR_URL", default=None,
               help="--executor dask: where workers write their shards (default "
                    "OUT_DIR/.aerokg/shards); must be reachable from the driver and every "
@@ -186,13 +187,13 @@ def run(ctx: click.Context, paths: tuple[Path, ...], out_dir: Path, model: str |
         previous = None
     dask = None
     if executor == "dask":
-        from pipeline.dask_executor import DEFAULT_SHARD_SIZE, DaskSettings
+        from pipeline.dask_executor import DaskSettings
 
         if scheduler and workers is not None:
             raise click.UsageError("--scheduler and --workers exclude each other: the "
                                    "scheduler's cluster has its own workers")
-        dask = DaskSettings(scheduler=scheduler, workers=workers,
-                            shard_size=shard_size or DEFAULT_SHARD_SIZE, shard_dir=shard_dir)
+        dask = DaskSettings(scheduler=scheduler, workers=workers, shard_size=shard_size,
+                            shard_dir=shard_dir)
     elif scheduler or shard_size or shard_dir:
         raise click.UsageError("--scheduler, --shard-size and --shard-dir go with "
                                "--executor dask")

@@ -71,7 +71,7 @@ class DaskSettings:
 
     scheduler: str | None = None  # address of a running scheduler (tcp://host:8786)
     workers: int | None = None  # or: start a LocalCluster of this many processes
-    shard_size: int = DEFAULT_SHARD_SIZE
+    shard_size: int | None = None  # None: ramp up to DEFAULT_SHARD_SIZE (see DaskProcessor)
     shard_dir: str | None = None  # default: OUT_DIR/.aerokg/shards
     connect_timeout: float | None = None  # seconds to reach the scheduler (CONNECT_TIMEOUT)
 
@@ -187,10 +187,17 @@ class _Task:
 class DaskProcessor:
     """Runs the articles given to :meth:`submit` on a Dask cluster, a shard at a time, and
     yields (article, :class:`pipeline.workers.ArticleResult`) as shards complete (in
-    completion order). The interface of :class:`pipeline.workers.Processor`."""
+    completion order). The interface of :class:`pipeline.workers.Processor`.
+
+    With a ``shard_size``, every shard but the last has that many articles. Without one, the
+    shards grow from :data:`NLP_BATCH` articles, doubling up to :data:`DEFAULT_SHARD_SIZE`
+    (every worker gets work at once and the first results come back in seconds, while the
+    later shards are large enough that the cost of a task is noise), and what is left at the
+    end is split among the workers (no worker finishes a long last shard while the others
+    wait)."""
 
     def __init__(self, client: Any, folder: ShardFolder, model: str, stamp: dict,
-                 content_sha: Callable[[Any], str], shard_size: int = DEFAULT_SHARD_SIZE,
+                 content_sha: Callable[[Any], str], shard_size: int | None = None,
                  on_loading: Callable[[], None] | None = None) -> None:
         from distributed import as_completed
 
@@ -199,7 +206,9 @@ class DaskProcessor:
         self.model_path = model
         self.stamp = dict(stamp)
         self.content_sha = content_sha
-        self.shard_size = max(1, shard_size)
+        self.fixed = shard_size is not None
+        self.shard_size = max(1, shard_size) if shard_size else min(NLP_BATCH,
+                                                                    DEFAULT_SHARD_SIZE)
         self.on_loading = on_loading
         self.nlp: Any = None  # never loaded here
         self.load_seconds = 0.0
@@ -230,6 +239,8 @@ class DaskProcessor:
             if len(self.buffer) >= self.shard_size:
                 self._submit_shard(self.buffer)
                 self.buffer = []
+                if not self.fixed:
+                    self.shard_size = min(2 * self.shard_size, DEFAULT_SHARD_SIZE)
 
     def _reuse(self, article: Any, key: str) -> bool:
         shard = self._shard(key)
@@ -357,7 +368,10 @@ class DaskProcessor:
     def drain(self) -> Iterator[tuple[Any, Any]]:
         """Submit what is left and yield every result, waiting for the cluster."""
         if self.buffer:
-            self._submit_shard(self.buffer)
+            parts = 1 if self.fixed else min(self.workers, len(self.buffer))
+            size = -(-len(self.buffer) // parts)
+            for start in range(0, len(self.buffer), size):
+                self._submit_shard(self.buffer[start:start + size])
             self.buffer = []
         while self.tasks or self.ready:
             while self.ready:
