@@ -134,9 +134,9 @@ def evaluate_ner_command(file: Path, model: str | None, as_json: bool) -> None:
                    "(tcp://host:8786); without it a local cluster of --workers processes is "
                    "started.")
 @click.option("--shard-size", type=click.IntRange(min=1), default=None,
-              help="--executor dask: articles per task (default: growing from 8 to 100, "
-                   "about a minute of work for one worker; the last ones split among the "
-                   "workers).")
+              help="--executor dask: articles per task (default: growing from 8 to 32, "
+                   "seconds of work for one worker; the last ones split among the workers). "
+                   "Larger shards mean fewer tasks and files on a very large cluster.")
 @click.option("--shard-dir", metavar="PATH_OR_URL", default=None,
               help="--executor dask: where workers write their shards (default "
                    "OUT_DIR/.aerokg/shards); must be reachable from the driver and every "
