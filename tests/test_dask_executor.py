@@ -8,6 +8,7 @@ The worker processes load the shipped model (a few seconds each, once per module
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
@@ -232,3 +233,114 @@ def test_a_local_run_never_imports_dask(tmp_path):
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True)
     assert done.stdout.strip() == "[]"
+
+
+# -- the driver's bookkeeping, on a synchronous stand-in for the cluster -----------------------
+class _Future:
+    def __init__(self, key, outcome):
+        self.key, self._outcome = key, outcome
+
+    def result(self):
+        if isinstance(self._outcome, BaseException):
+            raise self._outcome
+        return self._outcome
+
+    def release(self):
+        pass
+
+    def cancel(self):
+        pass
+
+
+class _Completed:
+    """as_completed over futures that are done when submitted."""
+
+    def __init__(self, loop=None):
+        self.queue: list = []
+
+    def add(self, future):
+        self.queue.append(future)
+
+    def has_ready(self):
+        return bool(self.queue)
+
+    def next_batch(self, block=True):
+        batch, self.queue = self.queue, []
+        return batch
+
+    def clear(self):
+        self.queue = []
+
+
+def _killed(key):
+    from types import SimpleNamespace
+
+    return distributed.KilledWorker(key, SimpleNamespace(address="tcp://w1"), 3)
+
+
+class _Client:
+    """Runs a task at once: it dies (KilledWorker) when its shard holds a poison article,
+    else it writes the shard (unless ``write`` is False) with an empty graph per article."""
+
+    loop = None
+
+    def __init__(self, poison=(), write=True):
+        self.poison, self.write, self.submitted = set(poison), write, []
+
+    def scheduler_info(self):
+        return {"workers": {"w1": {}, "w2": {}}}
+
+    def submit(self, function, *args, **options):
+        from pipeline.shards import build_shard
+        from pipeline.workers import ArticleResult
+
+        location, key, articles, shas, _, stamp = args
+        self.submitted.append([a.id for a in articles])
+        if self.poison & {a.id for a in articles}:
+            return _Future(options["key"], _killed(options["key"]))
+        empty = hashlib.sha256(b"").hexdigest()
+        results = [ArticleResult(a.id, nquads=b"", graph_sha256=empty) for a in articles]
+        if self.write:
+            ShardFolder(location).write(build_shard(key, stamp, articles, shas, results))
+        return _Future(options["key"], {"key": key, "skipped": False, "worker": "w1:1"})
+
+
+def _processor(tmp_path, client, monkeypatch, shard_size=3):
+    from pipeline.corpus import Article
+
+    monkeypatch.setattr(distributed, "as_completed", _Completed)
+    articles = [Article(id=f"a{i}", text=f"testo {i}") for i in range(5)]
+    processor = dask_executor.DaskProcessor(
+        client, ShardFolder(tmp_path / "shards"), "shipped", {"aerokg_version": "t"},
+        content_sha=lambda a: a.id * 4, shard_size=shard_size)
+    processor.submit(articles)
+    return {a.id: r for a, r in processor.drain()}, processor
+
+
+def test_a_shard_that_kills_its_workers_is_retried_an_article_at_a_time(tmp_path,
+                                                                          monkeypatch):
+    client = _Client(poison={"a1"})
+    results, processor = _processor(tmp_path, client, monkeypatch)
+    assert client.submitted == [["a0", "a1", "a2"], ["a3", "a4"], ["a0"], ["a1"], ["a2"]]
+    assert processor.stats["shards_split"] == 1
+    assert results["a1"].error[:2] == ("nlp", "WorkerDied")
+    assert all(results[i].error is None for i in ("a0", "a2", "a3", "a4"))
+
+
+def test_a_shard_the_driver_cannot_read_fails_its_articles_saying_why(tmp_path, monkeypatch):
+    results, _ = _processor(tmp_path, _Client(write=False), monkeypatch)
+    assert {r.error[1] for r in results.values()} == {"ShardMissing"}
+    assert "must be shared" in results["a0"].error[2]
+
+
+def test_without_a_shard_size_shards_grow_and_the_tail_is_split(tmp_path, monkeypatch):
+    from pipeline.corpus import Article
+
+    monkeypatch.setattr(distributed, "as_completed", _Completed)
+    client = _Client()
+    processor = dask_executor.DaskProcessor(
+        client, ShardFolder(tmp_path / "shards"), "shipped", {"aerokg_version": "t"},
+        content_sha=lambda a: a.id * 4)
+    processor.submit([Article(id=f"a{i}", text="t") for i in range(100)])
+    assert len(list(processor.drain())) == 100
+    assert [len(ids) for ids in client.submitted] == [8, 16, 32, 32, 6, 6]
