@@ -307,8 +307,8 @@ def markdown(results: dict) -> str:
                          "(bar: <= 1.2x)")
         for workers, row in last.get("dask", {}).items():
             local = ends.get(workers)
-            versus = (f"; local executor, {workers} workers: "
-                      f"{local['seconds'] / row['seconds']:.2f}x its speed" if local else "")
+            versus = (f"; {local['seconds'] / row['seconds']:.2f}x the speed of the local "
+                      f"executor with {workers} workers" if local else "")
             lines.append(f"- dask (LocalCluster, {workers} workers), {last['articles']} "
                          f"articles: {last['words'] / row['seconds'] / limit:.2f}x NLP-only"
                          f"{versus}")
