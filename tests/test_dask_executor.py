@@ -344,3 +344,9 @@ def test_without_a_shard_size_shards_grow_and_the_tail_is_split(tmp_path, monkey
     processor.submit([Article(id=f"a{i}", text="t") for i in range(100)])
     assert len(list(processor.drain())) == 100
     assert [len(ids) for ids in client.submitted] == [8, 16, 32, 32, 6, 6]
+
+
+def test_without_dask_installed_the_error_says_how_to_get_it(monkeypatch):
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed -> ImportError
+    with pytest.raises(DaskSetupError, match=r"pip install 'aerokg\[dask\]'"):
+        dask_executor.connect(DaskSettings(workers=1))
