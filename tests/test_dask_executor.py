@@ -350,3 +350,23 @@ def test_without_dask_installed_the_error_says_how_to_get_it(monkeypatch):
     monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed -> ImportError
     with pytest.raises(DaskSetupError, match=r"pip install 'aerokg\[dask\]'"):
         dask_executor.connect(DaskSettings(workers=1))
+
+
+def test_shards_can_go_to_an_fsspec_url(tmp_path, cluster):
+    """--shard-dir URL: the workers write through fsspec (here file://, as for s3://)."""
+    import shutil
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name in ("wn-001.txt", "wn-009.txt", "wn-028.txt"):
+        shutil.copy(DEV / name, corpus / name)
+    local = run([corpus], tmp_path / "local", workers=0)
+    remote = tmp_path / "bucket" / "shards"
+    result = run([corpus], tmp_path / "out", executor="dask", dask=DaskSettings(
+        scheduler=cluster.scheduler_address, shard_size=2, shard_dir=remote.as_uri()))
+    assert local.exit_code == result.exit_code == 0, result.problem_lines()
+    assert result.report["executor"]["shards_submitted"] == 2
+    assert result.report["executor"]["shard_dir"] == remote.as_uri()
+    assert_same_graph(tmp_path / "out", tmp_path / "local")
+    assert os.listdir(remote) == []  # taken in, then deleted
+    assert not (tmp_path / "out/.aerokg/shards").exists()
