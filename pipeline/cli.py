@@ -192,6 +192,9 @@ def run(ctx: click.Context, paths: tuple[Path, ...], out_dir: Path, model: str |
         if scheduler and workers is not None:
             raise click.UsageError("--scheduler and --workers exclude each other: the "
                                    "scheduler's cluster has its own workers")
+        if workers == 0:
+            raise click.UsageError("--workers 0 runs in this process: with --executor dask "
+                                   "a local cluster needs at least 1 worker")
         dask = DaskSettings(scheduler=scheduler, workers=workers, shard_size=shard_size,
                             shard_dir=shard_dir)
     elif scheduler or shard_size or shard_dir:

@@ -206,6 +206,7 @@ def test_the_cli_says_so_with_exit_code_2(tmp_path, monkeypatch):
 @pytest.mark.parametrize("options, message", [
     (["--executor", "dask", "--scheduler", "tcp://x:8786", "--workers", "2"],
      "exclude each other"),
+    (["--executor", "dask", "--workers", "0"], "at least 1 worker"),
     (["--shard-size", "10"], "go with --executor dask"),
     (["--scheduler", "tcp://x:8786"], "go with --executor dask"),
 ])
