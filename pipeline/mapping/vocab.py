@@ -414,16 +414,24 @@ def fact_iri(article_id: str, kind: str, *key: object) -> URIRef:
 
 def _ontologies_dir() -> Path:
     # `ontologies/` at the repository root is the single source of the .ttl files. Found as
-    # parents[2] of this file (pipeline/mapping/vocab.py -> repo root), which holds in a source
-    # tree and in an editable install (pip install -e .). A copy next to this module
-    # (pipeline/mapping/ontologies/) wins if a build puts one there. A plain wheel install has
-    # neither unless the packaging ships the files: callers then get a FileNotFoundError that
-    # names the path below.
+    # parents[2] of this file (pipeline/mapping/vocab.py -> repo root) in a source tree and an
+    # editable install (pip install -e .); a wheel installs them as data files under
+    # {prefix}/share/aerokg/ontologies (pyproject.toml); a copy next to this module
+    # (pipeline/mapping/ontologies/) wins if a build puts one there. When none is there,
+    # callers get a FileNotFoundError that names the repository path.
+    import sys
+    import sysconfig
+
     here = Path(__file__).resolve()
-    packaged = here.parent / "ontologies"
-    if (packaged / "aerokg.ttl").is_file():
-        return packaged
-    return here.parents[2] / "ontologies"
+    source = here.parents[2] / "ontologies"
+    candidates = [here.parent / "ontologies", source]
+    for prefix in (sysconfig.get_path("data"), sys.prefix, sys.base_prefix):
+        if prefix:
+            candidates.append(Path(prefix) / "share" / "aerokg" / "ontologies")
+    for candidate in candidates:
+        if (candidate / "aerokg.ttl").is_file():
+            return candidate
+    return source
 
 
 ONTOLOGIES_DIR = _ontologies_dir()
