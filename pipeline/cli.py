@@ -393,6 +393,8 @@ def push(ctx: click.Context, out_dir: Path, endpoint: str, retries: int, backoff
          credentials or is not a Graph Store endpoint (the push stops)
       2  usage error: bad URL, OUT_DIR missing or without graphs,
          half-set credentials
+      3  OUT_DIR is in use by an aerokg run (push waits for nothing: it
+         never sends a run's graphs half-way)
 
     Example:
 
@@ -400,6 +402,21 @@ def push(ctx: click.Context, out_dir: Path, endpoint: str, retries: int, backoff
         oxigraph serve --location kg-store --bind 127.0.0.1:7878 &
         aerokg push -o outputs/ --endpoint http://127.0.0.1:7878/store
     """
+    from pipeline.lock import OutDirBusy, reading
+
+    try:
+        with reading(out_dir):
+            _push(ctx, out_dir, endpoint, only_changed, prune, dry_run, no_default_graph,
+                  retries, backoff, timeout)
+    except OutDirBusy as err:
+        click.echo(f"Error: {err}", err=True)
+        ctx.exit(3)
+
+
+def _push(ctx: click.Context, out_dir: Path, endpoint: str, only_changed: bool, prune: bool,
+          dry_run: bool, no_default_graph: bool, retries: int, backoff: float,
+          timeout: float) -> None:
+    """`aerokg push` with OUT_DIR's lock held."""
     from pipeline.push import (
         PushUsageError,
         check_endpoint,

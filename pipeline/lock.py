@@ -22,6 +22,8 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 try:
@@ -29,7 +31,7 @@ try:
 except ImportError:  # pragma: no cover  (Windows)
     fcntl = None  # type: ignore[assignment]
 
-__all__ = ["OutDirBusy", "OutDirLock"]
+__all__ = ["OutDirBusy", "OutDirLock", "reading"]
 
 
 class OutDirBusy(Exception):
@@ -95,3 +97,27 @@ def _read_holder(fd: int) -> dict:
         return holder if isinstance(holder, dict) else {}
     except (OSError, ValueError):
         return {}
+
+
+@contextmanager
+def reading(out_dir: str | os.PathLike[str], state_dir: str = ".aerokg") -> Iterator[None]:
+    """Hold ``out_dir``'s lock while a command reads its run state (``aerokg push``), so it
+    never sees a run half-way; raises :class:`OutDirBusy` while a run holds it. An OUT_DIR
+    without run state, or one this process cannot write (mounted read-only: no run can
+    change it either), is read without the lock."""
+    state = Path(out_dir) / state_dir
+    if not state.is_dir():
+        yield
+        return
+    lock = OutDirLock(state / "lock", out_dir)
+    try:
+        lock.acquire()
+    except OutDirBusy:
+        raise
+    except OSError:
+        yield
+        return
+    try:
+        yield
+    finally:
+        lock.release()

@@ -487,3 +487,17 @@ def test_a_missing_oxigraph_binary_fails_the_server_tests(monkeypatch, tmp_path)
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(pytest.fail.Exception, match="oxigraph` server binary is missing"):
         oxigraph_binary()
+
+
+def test_push_while_a_run_holds_out_dir_exits_3_and_sends_nothing(server, out):
+    from pipeline.lock import OutDirLock
+
+    with OutDirLock(out / ".aerokg" / "lock", out):
+        result = aerokg("push", "-o", str(out), "--endpoint", endpoint(server))
+    assert result.exit_code == 3, result.output
+    assert "in use by another aerokg run" in result.output
+    assert counts(server) == {}
+    # and once the run is over, the push goes through (and released the lock after itself)
+    assert aerokg("push", "-o", str(out), "--endpoint", endpoint(server)).exit_code == 0
+    with OutDirLock(out / ".aerokg" / "lock", out):
+        pass
