@@ -130,3 +130,28 @@ def test_process_batch_is_plain_data_in_and_out(model_dir):
         workers._NLP = None
     assert result.error is None and result.nquads and result.counts["entities"] >= 1
     assert pickle.loads(pickle.dumps(result)) == result
+
+
+def test_a_parsed_doc_shipped_to_the_main_process_maps_to_the_same_graph(shipped_nlp):
+    """With one worker the Doc crosses as spaCy's DocBin bytes and the main process maps it:
+    entities with their gazetteer ids, sentences, amount/date span groups and their extension
+    values must survive, so the graph is the same bytes as mapping it where it was parsed."""
+    import pickle
+    from pathlib import Path
+
+    from pipeline.corpus import iter_corpus
+
+    dev = Path(__file__).parent / "data" / "wikinews-dev"
+    seed = Path(__file__).resolve().parents[1] / "corpus"
+    articles = sorted((a for a in iter_corpus([dev, seed]) if hasattr(a, "text")),
+                      key=lambda a: a.id)
+    direct = workers.run_batch(shipped_nlp, articles, rdf=True)
+    shipped = workers.run_batch(shipped_nlp, articles, rdf=False, ship_docs=True)
+    assert all(r.doc_bytes and r.document is None for r in shipped)
+    shipped = [workers.finish(pickle.loads(pickle.dumps(r)), a)
+               for r, a in zip(shipped, articles, strict=True)]
+    for one, other in zip(direct, shipped, strict=True):
+        assert other.error is None, other.error
+        assert (other.nquads, other.counts, other.fragments) == (
+            one.nquads, one.counts, one.fragments), one.article_id
+    assert sum(r.counts.get("relations", 0) for r in direct) > 50  # a real test of the rules
