@@ -33,6 +33,7 @@ from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -130,12 +131,32 @@ _VOCAB_DOCS = 200
 _READER: dict[str, Any] = {}  # lang -> [vocab, docs read with it]
 
 
+@contextmanager
+def _msgpack_without_entry_points() -> Iterator[None]:
+    """srsly looks up msgpack encoders and decoders, entry points of installed packages
+    included, on every call: a scan of every installed distribution, four times per Doc
+    (half the cost of serialising one). Docs hold plain values only, so the encoders
+    registered in code do."""
+    import srsly
+
+    registries = (srsly.msgpack_encoders, srsly.msgpack_decoders)
+    saved = [registry.entry_points for registry in registries]
+    for registry in registries:
+        registry.entry_points = False
+    try:
+        yield
+    finally:
+        for registry, value in zip(registries, saved, strict=True):
+            registry.entry_points = value
+
+
 def doc_bytes(doc: Any) -> bytes:
     """A parsed Doc as spaCy serialises it (``DocBin``: annotations, span groups, extension
     values), to be analysed in another process (:func:`read_doc`)."""
     from spacy.tokens import DocBin
 
-    return DocBin(docs=[doc], store_user_data=True).to_bytes()
+    with _msgpack_without_entry_points():
+        return DocBin(docs=[doc], store_user_data=True).to_bytes()
 
 
 def read_doc(data: bytes, lang: str) -> Any:
@@ -148,7 +169,8 @@ def read_doc(data: bytes, lang: str) -> Any:
     if reader is None or reader[1] >= _VOCAB_DOCS:
         reader = _READER[lang] = [spacy.blank(lang).vocab, 0]
     reader[1] += 1
-    [doc] = DocBin(store_user_data=True).from_bytes(data).get_docs(reader[0])
+    with _msgpack_without_entry_points():
+        [doc] = DocBin(store_user_data=True).from_bytes(data).get_docs(reader[0])
     return doc
 
 

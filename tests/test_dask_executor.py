@@ -18,13 +18,13 @@ import threading
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 from click.testing import CliRunner
-import httpx
 from conftest import SPEC_COLUMNS
-from test_push import counts, endpoint, local_counts, oxigraph_server  # noqa: F401  (fixture)
 from rdflib import Dataset
 from rdflib.compare import isomorphic
+from test_push import counts, endpoint, local_counts, oxigraph_server  # noqa: F401  (fixture)
 
 from pipeline.cli import cli
 from pipeline.query.run import run_query
@@ -103,7 +103,7 @@ def test_a_dask_run_gives_the_graph_and_answers_of_a_local_run(dask_out, cluster
     assert again.report["executor"]["shards_submitted"] == 0
 
 
-def test_push_after_a_dask_run_sends_its_graphs(dask_out, oxigraph_server):
+def test_push_after_a_dask_run_sends_its_graphs(dask_out, oxigraph_server):  # noqa: F811
     out, _ = dask_out
     httpx.post(f"{oxigraph_server}/update", data={"update": "CLEAR ALL"},
                timeout=10).raise_for_status()
