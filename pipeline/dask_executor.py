@@ -183,13 +183,8 @@ def model_spec(name_or_path: str, model_path: str) -> str:
     """What the workers are asked to load: the shipped model and installed packages by name
     (each worker finds its own copy), any other pipeline by its absolute path (which must
     exist on the workers too)."""
-    from pipeline.nlp.loader import SHIPPED
-
-    if name_or_path == SHIPPED:
-        return SHIPPED
-    if os.sep not in name_or_path and not name_or_path.startswith(".") \
-            and not Path(name_or_path).exists():
-        return name_or_path  # a package name
+    if name_or_path == "shipped" or not Path(name_or_path).expanduser().exists():
+        return name_or_path  # loader.SHIPPED or a package name (the driver found it installed)
     return model_path
 
 
@@ -276,15 +271,14 @@ class DaskProcessor:
         return self._cached[1]
 
     def _submit_shard(self, articles: list[Any], alone: bool = False) -> None:
-        from pipeline.dask_executor import process_shard  # by reference, as workers import it
-
         while len(self.tasks) >= self.max_in_flight:
             self._collect(block=True)
         shas = [self.content_sha(a) for a in articles]
         key = shard_key(self.stamp, zip([a.id for a in articles], shas, strict=True))
-        if self.folder.exists(key, self.stamp):  # made by an earlier, interrupted run
+        shard = self.folder.read(key)
+        if shard is not None and shard.stamp == self.stamp:  # made by an interrupted run
             self.stats["shards_reused"] += 1
-            self._take(articles, key, None)
+            self._take(articles, key, None, shard)
             return
         if self.on_loading and not self.tasks and not self.stats["shards_submitted"]:
             self.on_loading()
@@ -330,8 +324,9 @@ class DaskProcessor:
         self.stats["worker_seconds"] += summary.get("seconds", {}).get("task", 0.0)
         self._take(task.articles, task.key, summary)
 
-    def _take(self, articles: list[Any], key: str, summary: dict | None) -> None:
-        shard = self.folder.read(key)
+    def _take(self, articles: list[Any], key: str, summary: dict | None,
+              shard: Any = None) -> None:
+        shard = shard or self.folder.read(key)
         if shard is None:
             where = (summary or {}).get("worker", "a worker")
             self._fail_all(articles, "write", "ShardMissing",

@@ -111,9 +111,7 @@ def reading(out_dir: str | os.PathLike[str], state_dir: str = ".aerokg") -> Iter
         return
     lock = OutDirLock(state / "lock", out_dir)
     try:
-        lock.acquire()
-    except OutDirBusy:
-        raise
+        lock.acquire()  # OutDirBusy (not an OSError) goes to the caller
     except OSError:
         yield
         return

@@ -65,22 +65,24 @@ def remove_article(store: Store, record: dict | None) -> None:
             store.remove_graph(_graph(name))
 
 
-def replace_article(store: Store, old: dict | None, nquads: bytes, sha256: str) -> dict:
-    """Remove the article's old graphs, load its new quads; returns its new store record."""
+def _clear_for(store: Store, old: dict | None, nquads: bytes, sha256: str) -> dict:
+    """Remove the graphs an article had and those its new quads fill; its new record."""
     names = article_graph_names(nquads)
     remove_article(store, {"graphs": sorted(set((old or {}).get("graphs", [])) | set(names))})
-    store.load(nquads, RdfFormat.N_QUADS)
     return {"sha256": sha256, "graphs": names}
+
+
+def replace_article(store: Store, old: dict | None, nquads: bytes, sha256: str) -> dict:
+    """Remove the article's old graphs, load its new quads; returns its new store record."""
+    record = _clear_for(store, old, nquads, sha256)
+    store.load(nquads, RdfFormat.N_QUADS)
+    return record
 
 
 def replace_articles(store: Store, items: list[tuple[dict | None, bytes, str]]) -> list[dict]:
     """:func:`replace_article` for several articles ((old record, N-Quads, sha256) each): all
     their old graphs out, then one bulk load of all the new quads; their new records."""
-    records = []
-    for old, nquads, sha256 in items:
-        names = article_graph_names(nquads)
-        remove_article(store, {"graphs": sorted(set((old or {}).get("graphs", [])) | set(names))})
-        records.append({"sha256": sha256, "graphs": names})
+    records = [_clear_for(store, old, nquads, sha256) for old, nquads, sha256 in items]
     data = b"".join(nquads for _, nquads, _ in items)
     if data:
         store.bulk_load(data, RdfFormat.N_QUADS)

@@ -92,10 +92,21 @@ def finish(result: ArticleResult, article: Any = None) -> ArticleResult:
     ``rdf=False``), or its parsed Doc (``ship_docs=True``: analysed here first, which needs
     ``article``): its N-Quads, their sha256, its property-graph fragments and counts. The
     Document is dropped; a failure is recorded in ``result.error`` like any other."""
+    started = time.perf_counter()
+    try:
+        _make_rdf(result, article)
+    finally:
+        result.seconds["mapping"] = (result.seconds.get("mapping", 0.0)
+                                     + time.perf_counter() - started)
+    return result
+
+
+def _make_rdf(result: ArticleResult, article: Any) -> None:
+    """:func:`finish` without its timing."""
     from pipeline import article_graphs
     from pipeline.export.property_graph import graph_fragment
 
-    started, stage = time.perf_counter(), "mapping"
+    stage = "mapping"
     if result.doc_bytes and result.error is None:
         data, result.doc_bytes = result.doc_bytes, b""
         try:
@@ -104,9 +115,7 @@ def finish(result: ArticleResult, article: Any = None) -> ArticleResult:
             result.error = ("mapping", type(err).__name__, _reason(err))
     document, result.document = result.document, None
     if document is None or result.error is not None:
-        result.seconds["mapping"] = (result.seconds.get("mapping", 0.0)
-                                     + time.perf_counter() - started)
-        return result
+        return
     try:
         dataset, counts, warnings = graph_document(document)
         del document
@@ -120,9 +129,6 @@ def finish(result: ArticleResult, article: Any = None) -> ArticleResult:
         result.counts, result.warnings = counts, list(warnings)
     except Exception as err:  # noqa: BLE001  (one bad article never kills the batch)
         result.error = (stage, type(err).__name__, _reason(err))
-    result.seconds["mapping"] = (result.seconds.get("mapping", 0.0)
-                                 + time.perf_counter() - started)
-    return result
 
 
 #: Docs read back by this process per Vocab: the strings of every article would otherwise stay
