@@ -21,6 +21,10 @@ Every read and write of these files goes through this module:
   Cytoscape exports of a corpus are merged from small JSON files instead of re-reading its
   RDF. A fragment names the sha256 of the graph file it was made from; one that does not
   match (or is missing, unreadable, of another format version) is made again from the graph.
+* :func:`trig_chunk_bytes` / :func:`read_trig_chunk`: beside each graph file, its part of
+  ``graph.trig`` (``{slug}-{hash}.trig``, :func:`pipeline.export.rdf.trig_chunk`), made with
+  the graph and checked against its sha256 the same way, so that writing ``graph.trig`` is a
+  concatenation and a re-run that changed one article serialises one article.
 
 >>> graph_file_name("wn-001")
 'wn-001-74a11b3ba12a08cf.nq'
@@ -54,10 +58,17 @@ __all__ = [
     "fragment_file_name",
     "fragment_bytes",
     "read_fragments",
+    "trig_chunk_file_name",
+    "trig_chunk_bytes",
+    "read_trig_chunk",
 ]
 
 SUFFIX = ".nq"
 FRAGMENT_SUFFIX = ".pg.json"
+TRIG_SUFFIX = ".trig"
+#: Sidecar files beside a graph file, made from it (removed with it).
+SIDECAR_SUFFIXES = (FRAGMENT_SUFFIX, TRIG_SUFFIX)
+_TRIG_MAGIC = b"# aerokg trig-chunk 1 "
 _SLUG_CHARS = 48
 _UNSAFE = re.compile(r"[^a-z0-9_]+")
 _NAME = re.compile(r"^[a-z0-9_][a-z0-9_-]*-[0-9a-f]{16}\.nq$")
@@ -74,6 +85,46 @@ def graph_file_name(article_id: str) -> str:
 def fragment_file_name(graph_name: str) -> str:
     """The property-graph fragment file beside graph file ``graph_name``."""
     return graph_name[: -len(SUFFIX)] + FRAGMENT_SUFFIX
+
+
+def trig_chunk_file_name(graph_name: str) -> str:
+    """The TriG chunk file beside graph file ``graph_name``."""
+    return graph_name[: -len(SUFFIX)] + TRIG_SUFFIX
+
+
+def trig_chunk_bytes(nquads: bytes, graph_sha256: str) -> bytes:
+    """The TriG chunk file of a graph file holding ``nquads`` (whose sha256 is
+    ``graph_sha256``): a first line naming the hash and the counts, then the chunk."""
+    from pipeline.export.rdf import trig_chunk
+
+    chunk, quads, graphs = trig_chunk(nquads)
+    return _TRIG_MAGIC + f"{graph_sha256} {quads} {graphs}\n".encode() + chunk
+
+
+def read_trig_chunk(graph_path: str | os.PathLike[str],
+                    graph_sha256: str) -> tuple[bytes, int, int]:
+    """The part of ``graph.trig`` of the graph file at ``graph_path`` (whose sha256 is
+    ``graph_sha256``) and its numbers of quads and named graphs: from its chunk file when that
+    one matches, else made from the graph file and saved for the next export."""
+    graph_path = Path(graph_path)
+    side = graph_path.with_name(trig_chunk_file_name(graph_path.name))
+    try:
+        data = side.read_bytes()
+        head, _, chunk = data.partition(b"\n")
+        if head.startswith(_TRIG_MAGIC):
+            sha, quads, graphs = head[len(_TRIG_MAGIC):].decode("ascii").split(" ")
+            if sha == graph_sha256:
+                return chunk, int(quads), int(graphs)
+    except (OSError, ValueError):
+        pass
+    data = trig_chunk_bytes(graph_path.read_bytes(), graph_sha256)
+    try:
+        atomic_write(side, data)
+    except OSError:
+        pass  # a read-only OUT_DIR still exports; the chunk is made again next time
+    head, _, chunk = data.partition(b"\n")
+    _, quads, graphs = head[len(_TRIG_MAGIC):].decode("ascii").split(" ")
+    return chunk, int(quads), int(graphs)
 
 
 def fragment_bytes(fragments: list[dict], graph_sha256: str) -> bytes:
@@ -146,14 +197,15 @@ def read_graph_file(path: str | os.PathLike[str], into: Dataset) -> None:
 
 
 def remove_graph_file(directory: str | os.PathLike[str], name: str) -> bool:
-    """Delete ``name`` from ``directory`` if it is a graph file name (and its fragment file);
+    """Delete ``name`` from ``directory`` if it is a graph file name (and its sidecar files);
     True if the graph file was removed."""
     if not is_graph_file_name(name):
         return False
-    try:
-        os.unlink(Path(directory) / fragment_file_name(name))
-    except FileNotFoundError:
-        pass
+    for suffix in SIDECAR_SUFFIXES:
+        try:
+            os.unlink(Path(directory) / (name[: -len(SUFFIX)] + suffix))
+        except FileNotFoundError:
+            pass
     try:
         os.unlink(Path(directory) / name)
     except FileNotFoundError:
@@ -161,15 +213,21 @@ def remove_graph_file(directory: str | os.PathLike[str], name: str) -> bool:
     return True
 
 
-def stray_fragment_files(directory: str | os.PathLike[str]) -> set[str]:
-    """Fragment files whose graph file is gone (left by a killed run)."""
+def stray_sidecar_files(directory: str | os.PathLike[str]) -> set[str]:
+    """Sidecar files (fragments, TriG chunks) whose graph file is gone (left by a killed
+    run)."""
     try:
         names = set(os.listdir(directory))
     except FileNotFoundError:
         return set()
-    return {name for name in names if name.endswith(FRAGMENT_SUFFIX)
-            and is_graph_file_name(name[: -len(FRAGMENT_SUFFIX)] + SUFFIX)
-            and name[: -len(FRAGMENT_SUFFIX)] + SUFFIX not in names}
+    stray = set()
+    for name in names:
+        for suffix in SIDECAR_SUFFIXES:
+            if name.endswith(suffix):
+                graph = name[: -len(suffix)] + SUFFIX
+                if is_graph_file_name(graph) and graph not in names:
+                    stray.add(name)
+    return stray
 
 
 def graph_files(directory: str | os.PathLike[str]) -> set[str]:

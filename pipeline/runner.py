@@ -451,6 +451,9 @@ class _Run:
                 if result.fragments:
                     atomic_write(self.graphs_dir / article_graphs.fragment_file_name(name),
                                  result.fragments)
+                if result.trig:
+                    atomic_write(self.graphs_dir / article_graphs.trig_chunk_file_name(name),
+                                 result.trig)
                 self.store_replace(article.id, result.nquads, result.graph_sha256)
             except Exception as err:  # noqa: BLE001
                 self.fail(article, err, "write")
@@ -703,7 +706,7 @@ class _Run:
         wanted = {article_graphs.graph_file_name(i) for i in self.manifest.articles}
         for name in article_graphs.graph_files(self.graphs_dir) - wanted:
             article_graphs.remove_graph_file(self.graphs_dir, name)
-        for name in article_graphs.stray_fragment_files(self.graphs_dir):
+        for name in article_graphs.stray_sidecar_files(self.graphs_dir):
             (self.graphs_dir / name).unlink(missing_ok=True)
         # shards of a dask run: their articles are in graph files and the manifest now
         folder = self.shard_folder

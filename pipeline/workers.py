@@ -52,6 +52,7 @@ class ArticleResult:
     counts: dict = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     fragments: bytes = b""  # its property-graph fragment file (article_graphs.fragment_bytes)
+    trig: bytes = b""  # its TriG chunk file (article_graphs.trig_chunk_bytes)
     document: Any = None  # the typed Document, while the RDF is still to be made (finish)
     doc_bytes: bytes = b""  # or its parsed Doc (spaCy DocBin bytes), still to be analysed
     lang: str = ""  # the pipeline's language, to read doc_bytes back
@@ -90,7 +91,7 @@ def map_article(article: Any, doc: Any) -> tuple[Any, dict, list[str]]:
 def finish(result: ArticleResult, article: Any = None) -> ArticleResult:
     """Make the RDF of a result that still carries its Document (a worker that ran with
     ``rdf=False``), or its parsed Doc (``ship_docs=True``: analysed here first, which needs
-    ``article``): its N-Quads, their sha256, its property-graph fragments and counts. The
+    ``article``): its N-Quads, their sha256, its property-graph fragments, TriG chunk and counts. The
     Document is dropped; a failure is recorded in ``result.error`` like any other."""
     started = time.perf_counter()
     try:
@@ -126,6 +127,7 @@ def _make_rdf(result: ArticleResult, article: Any) -> None:
         result.fragments = article_graphs.fragment_bytes(
             [graph_fragment(graph) for graph in dataset.graphs() if len(graph)],
             result.graph_sha256)
+        result.trig = article_graphs.trig_chunk_bytes(data, result.graph_sha256)
         result.counts, result.warnings = counts, list(warnings)
     except Exception as err:  # noqa: BLE001  (one bad article never kills the batch)
         result.error = (stage, type(err).__name__, _reason(err))

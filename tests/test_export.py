@@ -311,6 +311,100 @@ def test_trig_writes_run_first_then_articles_by_iri(dataset, tmp_path):
     assert default_block < second < seed
 
 
+def _graph_files(ds: Dataset, folder: Path) -> tuple[bytes, list[Path]]:
+    """The run graph as N-Quads and one article graph file per named graph (as a run has)."""
+    from pipeline import article_graphs
+
+    run = Dataset()
+    for triple in ds.default_graph:
+        run.add(triple)
+    files = []
+    for name, graph in sorted(named_graphs(ds).items()):
+        one = Dataset()
+        for triple in graph:
+            one.graph(name).add(triple)
+        path = folder / article_graphs.graph_file_name(str(name))
+        path.write_bytes(article_graphs.nquads_bytes(one))
+        files.append(path)
+    return article_graphs.nquads_bytes(run), files
+
+
+@pytest.mark.filterwarnings("ignore:.*deprecated:DeprecationWarning")
+def test_trig_of_chunks_is_the_one_pyoxigraph_writes_in_one_go(dataset, tmp_path):
+    """graph.trig is concatenated from per-article chunks: byte for byte what pyoxigraph
+    writes for the run graph and every article graph serialised together."""
+    from pipeline import article_graphs
+
+    run, files = _graph_files(dataset, tmp_path)
+    chunks = [article_graphs.read_trig_chunk(path, "sha-" + path.name) for path in files]
+    counts = rdf.stream_trig(run, chunks, tmp_path / "graph.trig")
+
+    def every_quad():
+        yield from pyoxigraph.parse(run, pyoxigraph.RdfFormat.N_QUADS)
+        for path in files:
+            yield from pyoxigraph.parse(path=str(path), format=pyoxigraph.RdfFormat.N_QUADS)
+
+    in_one_go = pyoxigraph.serialize(every_quad(), None, pyoxigraph.RdfFormat.TRIG,
+                                     prefixes=rdf._store_prefixes())
+    assert (tmp_path / "graph.trig").read_bytes() == in_one_go
+    assert counts == {"quads": len(list(dataset.quads((None, None, None, None)))),
+                      "named_graphs": 2}
+    back = Dataset()
+    back.parse(tmp_path / "graph.trig", format="trig")
+    assert isomorphic(union_graph(back), union_graph(dataset))
+
+
+def test_trig_chunk_files_are_checked_against_their_graph(dataset, tmp_path):
+    """A chunk file is trusted only for the graph file hash it names: stale, damaged or
+    missing, it is made again from the graph file (and saved)."""
+    from pipeline import article_graphs
+
+    _, files = _graph_files(dataset, tmp_path)
+    path = files[0]
+    side = path.with_name(article_graphs.trig_chunk_file_name(path.name))
+    good = article_graphs.read_trig_chunk(path, "sha-1")
+    assert side.read_bytes().startswith(b"# aerokg trig-chunk 1 sha-1 ")
+    assert good[0].startswith(b"<") and b"@prefix" not in good[0]
+    # the chunk file is trusted for the graph hash it names (as fragment files are)...
+    side.write_bytes(side.read_bytes().replace(b"<", b"!", 1))
+    assert article_graphs.read_trig_chunk(path, "sha-1") != good
+    # ...and made again for any other
+    assert article_graphs.read_trig_chunk(path, "sha-2") == good
+    side.write_bytes(b"garbage")
+    assert article_graphs.read_trig_chunk(path, "sha-2") == good
+    side.unlink()
+    assert article_graphs.read_trig_chunk(path, "sha-2") == good
+    assert side.is_file()
+    assert article_graphs.remove_graph_file(tmp_path, path.name)
+    assert not side.exists()
+
+
+def test_triple_lines_cut_the_graph_term_or_parse(tmp_path):
+    s, p = "<https://example.org/s>", "<https://example.org/p>"
+    one_graph = (f'{s} {p} "a <b> c" <https://example.org/g> .\n'
+                 f"{s} {p} <https://example.org/o> <https://example.org/g> .\n").encode()
+    assert rdf.triple_lines(one_graph) == [f'{s} {p} "a <b> c" .\n'.encode(),
+                                           f"{s} {p} <https://example.org/o> .\n".encode()]
+    default_graph = f"{s} {p} <https://example.org/o> .\n".encode()
+    assert rdf.triple_lines(default_graph) == [default_graph]
+    two_graphs = (f"{s} {p} <https://example.org/o> <https://example.org/g1> .\n"
+                  f"{s} {p} <https://example.org/o> <https://example.org/g2> .\n").encode()
+    assert rdf.triple_lines(two_graphs) == [f"{s} {p} <https://example.org/o> .\n".encode()] * 2
+    assert rdf.triple_lines(b"") == []
+
+
+@pytest.mark.filterwarnings("ignore:.*deprecated:DeprecationWarning")
+def test_streamed_turtle_is_the_union_once_each(dataset, tmp_path):
+    run, files = _graph_files(dataset, tmp_path)
+    count = rdf.stream_turtle(run, files, tmp_path / "graph.ttl")
+    back = Graph().parse(tmp_path / "graph.ttl", format="turtle")
+    assert isomorphic(back, union_graph(dataset))
+    assert count == len(back) == len(union_graph(dataset))
+    text = (tmp_path / "graph.ttl").read_text(encoding="utf-8")
+    # described in both articles, one subject block
+    assert sum(line.startswith(f"<{MILANO}> ") for line in text.splitlines()) == 1
+
+
 @pytest.mark.parametrize("serialise", [rdf.turtle_bytes, rdf.trig_bytes])
 def test_rdf_prefixes_are_the_vocabulary_ones(dataset, serialise):
     text = serialise(dataset).decode("utf-8")

@@ -50,8 +50,8 @@ from rdflib.term import Node
 from pipeline.export.atomic import atomic_output, atomic_write
 from pipeline.mapping.vocab import PREFIXES
 
-__all__ = ["stream_trig", "stream_turtle", "turtle_bytes", "trig_bytes", "write_turtle",
-           "write_trig"]
+__all__ = ["stream_trig", "stream_turtle", "trig_chunk", "triple_lines", "turtle_bytes",
+           "trig_bytes", "write_turtle", "write_trig"]
 
 
 def write_turtle(dataset: Dataset, path: str | os.PathLike[str]) -> None:
@@ -151,31 +151,76 @@ def _store_prefixes() -> dict[str, str]:
     return {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}
 
 
-def stream_trig(run_nquads: bytes, graph_files: Iterable[str | os.PathLike[str]],
+def trig_chunk(nquads: bytes) -> tuple[bytes, int, int]:
+    """One article graph file's part of ``graph.trig``: its quads as TriG (``<graph> { ... }``)
+    without the ``@prefix`` lines, which :func:`stream_trig` writes once at the top; and the
+    numbers of quads and named graphs in it. The chunks of a corpus, concatenated after the
+    prefixes and the default graph, are byte for byte the file pyoxigraph writes for all the
+    quads in one go (a test holds this), so each article's chunk is made once, when its graph
+    is, and a re-run only concatenates."""
+    from pyoxigraph import parse, serialize
+
+    quads, graphs = 0, set()
+
+    def counted() -> Iterator[Any]:
+        nonlocal quads
+        for quad in parse(nquads, RdfFormat.N_QUADS):
+            quads += 1
+            graphs.add(quad.graph_name)
+            yield quad
+
+    text = serialize(counted(), None, RdfFormat.TRIG, prefixes=_store_prefixes())
+    return _without_prefixes(text), quads, len(graphs)
+
+
+def _without_prefixes(trig: bytes) -> bytes:
+    """``trig`` without its leading ``@prefix`` lines (pyoxigraph writes them first)."""
+    start = 0
+    while trig.startswith(b"@prefix ", start):
+        start = trig.index(b"\n", start) + 1
+    return trig[start:]
+
+
+def stream_trig(run_nquads: bytes, chunks: Iterable[tuple[bytes, int, int]],
                 path: str | os.PathLike[str]) -> dict[str, int]:
-    """``graph.trig`` streamed by pyoxigraph: the default graph (the run, ``run_nquads``)
-    first, then the quads of each N-Quads file of ``graph_files`` as they are (one graph per
-    file, lines sorted: :func:`pipeline.article_graphs.nquads_bytes`), in the order given.
-    Returns the counts of quads and named graphs. Memory: one quad at a time."""
+    """``graph.trig``: the prefixes and the default graph (the run, ``run_nquads``), then the
+    :func:`trig_chunk` of each article graph file, in the order given (one graph per file,
+    lines sorted: :func:`pipeline.article_graphs.nquads_bytes`). Returns the counts of quads
+    and named graphs. Memory: one chunk at a time."""
     from pyoxigraph import parse, serialize
 
     counts = {"quads": 0, "named_graphs": 0}
 
-    def quads() -> Iterator[Any]:
+    def run_quads() -> Iterator[Any]:
         for quad in parse(run_nquads, RdfFormat.N_QUADS):
             counts["quads"] += 1
             yield quad
-        for name in graph_files:
-            graphs = set()
-            for quad in parse(path=str(name), format=RdfFormat.N_QUADS):
-                counts["quads"] += 1
-                graphs.add(str(quad.graph_name))
-                yield quad
-            counts["named_graphs"] += len(graphs)
 
     with atomic_output(path, "wb") as out:
-        serialize(quads(), out, RdfFormat.TRIG, prefixes=_store_prefixes())
+        serialize(run_quads(), out, RdfFormat.TRIG, prefixes=_store_prefixes())
+        for chunk, quads, graphs in chunks:
+            out.write(chunk)
+            counts["quads"] += quads
+            counts["named_graphs"] += graphs
     return counts
+
+
+def triple_lines(nquads: bytes) -> list[bytes]:
+    """The N-Triples lines of an N-Quads document whose quads are all in one named graph
+    (an article graph file): each line with its graph term cut off, no parsing. Anything
+    else (several graphs, the default graph) is parsed and written out by pyoxigraph."""
+    from pyoxigraph import parse
+
+    lines = nquads.splitlines(keepends=True)
+    if not lines:
+        return []
+    first = next(iter(parse(lines[0], RdfFormat.N_QUADS)), None)
+    name = getattr(first, "graph_name", None)
+    if first is not None and type(name).__name__ == "NamedNode":
+        tail = f" {name} .\n".encode()
+        if all(line.endswith(tail) for line in lines):
+            return [line[: -len(tail)] + b" .\n" for line in lines]
+    return [f"{quad.triple} .\n".encode() for quad in parse(nquads, RdfFormat.N_QUADS)]
 
 
 def stream_turtle(run_nquads: bytes, graph_files: Iterable[str | os.PathLike[str]],
@@ -193,11 +238,10 @@ def stream_turtle(run_nquads: bytes, graph_files: Iterable[str | os.PathLike[str
             as tmp:
         lines = os.path.join(tmp, "triples.nt")
         with open(lines, "wb") as out:
-            sources: list[Any] = [run_nquads, *graph_files]
-            for source in sources:
-                quads = (parse(source, RdfFormat.N_QUADS) if isinstance(source, bytes)
-                         else parse(path=str(source), format=RdfFormat.N_QUADS))
-                out.writelines(f"{q.triple} .\n".encode() for q in quads)
+            out.writelines(triple_lines(run_nquads) if run_nquads.strip() else [])
+            for source in graph_files:
+                with open(source, "rb") as graph_file:
+                    out.writelines(triple_lines(graph_file.read()))
         unique = os.path.join(tmp, "unique.nt")
         subprocess.run(["sort", "-u", "-S", "64M", "-T", tmp, "-o", unique, lines], check=True,
                        env={**os.environ, "LC_ALL": "C"})

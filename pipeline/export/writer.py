@@ -106,9 +106,9 @@ def export_streamed(
     graph_sha256: list[str] | None = None,
 ) -> tuple[dict[str, Path], dict[str, Any]]:
     """As :func:`export_graphs`, from the run's metadata graph (N-Quads) and the per-article
-    graph files, in the order given: ``graph.ttl`` and ``graph.trig`` are streamed by
-    pyoxigraph (:func:`pipeline.export.rdf.stream_trig`, :func:`~.stream_turtle`), never
-    held whole; the property graph (GraphML, GEXF, Cytoscape) is merged from each graph
+    graph files, in the order given: ``graph.ttl`` and ``graph.trig`` are streamed
+    (:func:`pipeline.export.rdf.stream_trig` concatenates each graph file's TriG chunk,
+    :func:`~.stream_turtle` sorts their triples), never held whole; the property graph (GraphML, GEXF, Cytoscape) is merged from each graph
     file's fragment (``article_graphs.read_fragments``; ``graph_sha256`` gives each file's
     hash, to check its fragment file against), never from the corpus's RDF at once."""
     import warnings
@@ -155,7 +155,9 @@ def export_streamed(
     with _in_parallel(lambda: (write_cyjs(G, paths["cyjs"]),
                                write_views(G, paths, sources, titles))):
         triples = stream_turtle(run_nquads, graph_files, paths["turtle"])
-        counts = stream_trig(run_nquads, graph_files, paths["trig"])
+        counts = stream_trig(run_nquads, (
+            article_graphs.read_trig_chunk(path, sha or _file_sha256(path))
+            for path, sha in zip(graph_files, shas, strict=True)), paths["trig"])
         write_graphml(G, paths["graphml"])
         write_gexf(G, paths["gexf"])
     export = {
