@@ -85,6 +85,7 @@ REPORT_FILE = "run-report.json"
 BATCH_SIZE = 8  # articles parsed per nlp.pipe call
 EXECUTORS = ("local", "dask")  # where the NLP and mapping stages run
 SHARDS_DIR = "shards"  # in STATE_DIR: the shard files of a dask run (pipeline.shards)
+LAYOUT_CACHE_FILE = "layout-cache.json"  # in STATE_DIR: component layouts (export.layout)
 #: Article graphs loaded into the store at once (one bulk load).
 STORE_LOAD_ARTICLES = 50
 #: The corpus store is flushed to disk after this many article graphs (bounded memory).
@@ -261,6 +262,7 @@ class _Run:
         self.advance: Callable[..., None] = lambda label, step=1: None
         self.shard_folder: Any = None  # pipeline.shards.ShardFolder of a dask run
         self.store_pending: list[tuple[str, bytes, str]] = []  # (id, N-Quads, sha256) to load
+        self.preloaded = False  # the exports' modules imported (pipeline.export.writer.preload)
 
     # -- the run ---------------------------------------------------------------------------
     def execute(self) -> RunResult:
@@ -397,6 +399,19 @@ class _Run:
         for article, why in batch:
             self.why[article.id] = why
         self.processor.submit([article for article, _ in batch])
+        if not self.preloaded and getattr(self.processor, "workers", 1) > 0:
+            # the workers are loading the model: this process has time for the imports and
+            # tables it needs later (the mapping stage's if it maps what one worker ships)
+            from pipeline.export.writer import preload
+
+            self.preloaded = True
+            started = time.perf_counter()
+            if getattr(self.processor, "ship_docs", False):
+                from pipeline.workers import warm_mapping
+
+                warm_mapping()
+            preload()
+            self.seconds["preload"] = time.perf_counter() - started
         for article, result in self.processor.results():
             self.handle(article, result)
 
@@ -656,7 +671,8 @@ class _Run:
         paths, export = export_streamed(
             run_nquads, [self.graphs_dir / article_graphs.graph_file_name(i) for i in by_graph],
             self.out_dir,
-            graph_sha256=[self.manifest.articles[i].get("graph_sha256", "") for i in by_graph])
+            graph_sha256=[self.manifest.articles[i].get("graph_sha256", "") for i in by_graph],
+            layout_cache=self.state_dir / LAYOUT_CACHE_FILE)
         self.manifest.outputs = {
             "key": key,
             "run": str(run_info.iri),

@@ -39,7 +39,7 @@ from typing import Any
 
 __all__ = ["ArticleResult", "Processor", "analyse_article", "default_workers", "doc_bytes",
            "finish", "graph_document", "init_worker", "map_article", "process_batch",
-           "read_doc", "run_batch"]
+           "read_doc", "run_batch", "warm_mapping"]
 
 _NLP: Any = None  # the worker's spaCy pipeline, loaded once by init_worker
 
@@ -58,6 +58,17 @@ class ArticleResult:
     lang: str = ""  # the pipeline's language, to read doc_bytes back
     error: tuple[str, str, str] | None = None  # (stage, exception class, reason)
     seconds: dict = field(default_factory=dict)  # nlp / mapping time spent on it
+
+
+def warm_mapping() -> None:
+    """Import the mapping stage and build its gazetteer lookup table (about 2 s together)
+    ahead of the first article: the main process of a one-worker run, which maps the Docs
+    the worker ships, does it while the worker loads the model."""
+    from pipeline.mapping import entities, rdf  # noqa: F401
+    from pipeline.nlp import analyse, relations  # noqa: F401
+    from pipeline.nlp.gazetteer import lookup
+
+    lookup("")
 
 
 def default_workers() -> int:

@@ -143,6 +143,37 @@ def test_a_different_seed_gives_a_different_layout():
     assert graph_layout(G, seed=1) == graph_layout(G, seed=1)
 
 
+def test_layout_cache_gives_the_positions_of_a_full_layout_and_redoes_only_what_changed():
+    """Component layouts kept in a LayoutCache (saved as JSON between runs) come back as the
+    positions a layout without cache computes; after an edit only the touched component is
+    laid out again."""
+    import json
+
+    from pipeline.export.layout import LayoutCache
+
+    G = small_graph()
+    node(G, "x1", "Airbus", "Organization")
+    node(G, "x2", "Tolosa", "Place")
+    node(G, "x3", "Francia", "Place")
+    edge(G, "x1", "x2", "location", "si trova a")
+    edge(G, "x2", "x3", "containedInPlace", "in")
+    node(G, "lonely", "Boeing", "Organization")
+    fresh = graph_layout(G)
+    first = LayoutCache()
+    assert graph_layout(G, cache=first) == fresh and first.hits == 0
+    saved = json.loads(json.dumps(first.used))  # as write_views keeps it on disk
+    again = LayoutCache(saved)
+    assert graph_layout(G, cache=again) == fresh
+    assert again.hits == 2  # both components of more than one node
+    edge(G, "x3", "x1", "partnerOf", "partner di")  # the small component changes
+    after = LayoutCache(again.used)
+    assert graph_layout(G, cache=after) == graph_layout(G)
+    assert after.hits == 1
+    assert len(after.used) == 2  # the old layout of the changed component is dropped
+    wrong = LayoutCache({key: [[0.0, 0.0]] for key in after.used})  # damaged: laid out again
+    assert graph_layout(G, cache=wrong) == graph_layout(G) and wrong.hits == 0
+
+
 def test_names_are_plain_text_not_tex_or_markup(tmp_path):
     G = nx.MultiDiGraph()
     hostile = {

@@ -21,6 +21,11 @@ deterministically for a given seed, in layout units where a relation is about on
 
 ``y`` grows upwards (matplotlib's convention; the HTML view flips it).
 
+A :class:`LayoutCache` keeps each component's layout under a hash of everything it depends on
+(its nodes and edges in order, the seed, the label boxes when they count), so a re-run that
+changed one article lays out again only the components that article touched: the positions
+are the ones a full layout gives.
+
 :data:`TYPE_STYLES` gives each node ``type`` a colour (the Okabe-Ito palette, readable by
 colour-blind readers) and a shape (told apart in black and white too); :data:`OTHER_STYLE` is
 for any other type.
@@ -40,13 +45,14 @@ True
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
 import networkx as nx
 
 __all__ = [
     "LARGE_COMPONENT",
+    "LayoutCache",
     "LAYOUT_SEED",
     "OTHER_STYLE",
     "TYPE_STYLES",
@@ -104,11 +110,57 @@ def mentions(data: dict) -> int:
     return len({part.strip() for part in articles.split(";") if part.strip()})
 
 
+class LayoutCache:
+    """Component layouts by key (see :func:`graph_layout`): read from ``entries``, and
+    :attr:`used` holds those the last layouts needed, to be saved for the next run (entries
+    no layout asked for are dropped, so it never outgrows the graph).
+
+    >>> import networkx as nx
+    >>> G = nx.MultiDiGraph([("a", "b"), ("b", "c"), ("x", "y")])
+    >>> cache = LayoutCache()
+    >>> first = graph_layout(G, cache=cache)
+    >>> again = LayoutCache(cache.used)
+    >>> graph_layout(G, cache=again) == first and again.hits == 2
+    True
+    """
+
+    def __init__(self, entries: dict[str, list[list[float]]] | None = None) -> None:
+        self.entries = dict(entries or {})
+        self.used: dict[str, list[list[float]]] = {}
+        self.hits = 0
+
+    def layout(self, key: str, nodes: list[Hashable],
+               make: Callable[[], dict[Hashable, tuple[float, float]]]
+               ) -> dict[Hashable, tuple[float, float]]:
+        found = self.entries.get(key)
+        if isinstance(found, list) and len(found) == len(nodes):
+            self.hits += 1
+            self.used[key] = found
+            return {node: (xy[0], xy[1]) for node, xy in zip(nodes, found, strict=True)}
+        pos = make()
+        self.used[key] = [[pos[node][0], pos[node][1]] for node in nodes]
+        return pos
+
+
+def _component_key(H: nx.Graph, nodes: list[Hashable], seed: int,
+                   extents: dict[Hashable, tuple[float, float]] | None) -> str:
+    import hashlib
+    import json
+
+    index = {node: i for i, node in enumerate(nodes)}
+    edges = [(index[u], index[v]) for u, v in H.edges(nodes)] if len(nodes) > 2 else []
+    boxes = [extents[node] for node in nodes] if extents is not None else None
+    data = json.dumps([2, seed, LARGE_COMPONENT, [str(node) for node in nodes], edges, boxes],
+                      separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(data.encode("utf-8")).hexdigest()
+
+
 def graph_layout(
-    G: nx.Graph, *, seed: int = LAYOUT_SEED
+    G: nx.Graph, *, seed: int = LAYOUT_SEED, cache: LayoutCache | None = None
 ) -> dict[Hashable, tuple[float, float]]:
     """Positions of the nodes of ``G`` (see the module docstring); the same graph (same nodes
-    and edges in the same order) and seed give the same positions."""
+    and edges in the same order) and seed give the same positions. ``cache`` gives and keeps
+    the layouts of components met before."""
     order = {node: index for index, node in enumerate(G)}
     H = nx.Graph()
     H.add_nodes_from(G)
@@ -121,10 +173,18 @@ def graph_layout(
     extents = {node: _extent(G.nodes[node]) if room else (0.2, 0.2) for node in G}
     laid_out = []
     for nodes in components:
-        pos = _component_layout(H, nodes, seed)
-        if room and len(nodes) > 2:
-            pos = _spread_labels(pos, extents)
-        laid_out.append(pos)
+
+        def make(nodes: list[Hashable] = nodes) -> dict[Hashable, tuple[float, float]]:
+            pos = _component_layout(H, nodes, seed)
+            if room and len(nodes) > 2:
+                pos = _spread_labels(pos, extents)
+            return pos
+
+        if cache is None or len(nodes) == 1:
+            laid_out.append(make())
+        else:
+            key = _component_key(H, nodes, seed, extents if room else None)
+            laid_out.append(cache.layout(key, nodes, make))
     return _pack(laid_out, extents, gap=_GAP if room else _GAP / 2)
 
 

@@ -237,15 +237,18 @@ def _split(value: object) -> list[str]:
 
 
 def _draw_edges(ax, G, pos, sizes, *, arrows: bool) -> None:
-    from matplotlib.collections import LineCollection
-    from matplotlib.patches import FancyArrowPatch
+    from matplotlib.patches import FancyArrowPatch, PathPatch
+    from matplotlib.path import Path as Segments
 
     edges = [(u, v) for u, v in G.edges() if u != v]
     if not arrows:
-        segments = [(pos[u], pos[v]) for u, v in edges]
-        ax.add_collection(
-            LineCollection(segments, colors=_EDGE_COLOR, linewidths=0.5, alpha=0.45, zorder=1)
-        )
+        # one path of all the segments: one SVG element and one Agg draw, where a
+        # LineCollection writes (and draws) each of thousands of edges on its own
+        vertices = [point for u, v in edges for point in (pos[u], pos[v])]
+        codes = [Segments.MOVETO, Segments.LINETO] * len(edges)
+        if edges:
+            ax.add_patch(PathPatch(Segments(vertices, codes), facecolor="none",
+                                   edgecolor=_EDGE_COLOR, linewidth=0.5, alpha=0.45, zorder=1))
         return
     parallel: dict[frozenset, int] = defaultdict(int)
     for u, v in edges:

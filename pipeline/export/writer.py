@@ -21,7 +21,7 @@ if TYPE_CHECKING:  # the writers (rdflib, networkx) are imported when something 
     from rdflib import Dataset
 
 __all__ = ["GRAPH_FILES", "OUTPUT_FILES", "export_all", "export_graphs",
-           "export_streamed"]
+           "export_streamed", "preload"]
 
 #: Output name -> file name in the output directory, in the order they are written.
 OUTPUT_FILES: dict[str, str] = {
@@ -103,14 +103,16 @@ def export_graphs(
 
 def export_streamed(
     run_nquads: bytes, graph_files: list[Path], out_dir: str | os.PathLike[str],
-    graph_sha256: list[str] | None = None,
+    graph_sha256: list[str] | None = None, layout_cache: Path | None = None,
 ) -> tuple[dict[str, Path], dict[str, Any]]:
     """As :func:`export_graphs`, from the run's metadata graph (N-Quads) and the per-article
     graph files, in the order given: ``graph.ttl`` and ``graph.trig`` are streamed
     (:func:`pipeline.export.rdf.stream_trig` concatenates each graph file's TriG chunk,
     :func:`~.stream_turtle` sorts their triples), never held whole; the property graph (GraphML, GEXF, Cytoscape) is merged from each graph
     file's fragment (``article_graphs.read_fragments``; ``graph_sha256`` gives each file's
-    hash, to check its fragment file against), never from the corpus's RDF at once."""
+    hash, to check its fragment file against), never from the corpus's RDF at once.
+    ``layout_cache``: a file keeping the layouts of the graph's components between runs
+    (:class:`pipeline.export.layout.LayoutCache`)."""
     import warnings
 
     from rdflib import Dataset
@@ -153,7 +155,8 @@ def export_streamed(
     # while this one streams the RDF files and writes the XML ones: two cores, about half the
     # wall time for a large corpus
     with _in_parallel(lambda: (write_cyjs(G, paths["cyjs"]),
-                               write_views(G, paths, sources, titles))):
+                               write_views(G, paths, sources, titles,
+                                           layout_cache=layout_cache))):
         triples = stream_turtle(run_nquads, graph_files, paths["turtle"])
         counts = stream_trig(run_nquads, (
             article_graphs.read_trig_chunk(path, sha or _file_sha256(path))
@@ -173,16 +176,61 @@ def export_streamed(
     return paths, export
 
 
+#: What the exports import: :func:`preload` imports it ahead.
+EXPORT_MODULES = (
+    "networkx.readwrite.graphml", "networkx.readwrite.gexf", "lxml.etree",
+    "pipeline.export.property_graph", "pipeline.export.graphml", "pipeline.export.gexf",
+    "pipeline.export.cytoscape", "pipeline.export.layout", "pipeline.export.html_view",
+    "pipeline.export.picture", "matplotlib.figure", "matplotlib.backends.backend_agg",
+    "matplotlib.backends.backend_svg", "matplotlib.patches", "matplotlib.path",
+    "matplotlib.lines", "scipy.spatial",
+)
+
+
+def preload() -> float:
+    """Import what the exports need (matplotlib alone takes most of a second), returning the
+    seconds it took. A run calls it while it would wait anyway (its workers load the model),
+    so the end of the run, and the child process the page and picture are drawn in, find
+    them imported. A module that is not installed is left to fail where it is used."""
+    import importlib
+    import time
+
+    started = time.perf_counter()
+    for name in EXPORT_MODULES:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            pass
+    return time.perf_counter() - started
+
+
 def write_views(G: Any, paths: Mapping[str, Path], sources: Mapping[str, str],
-                titles: Mapping[str, str]) -> None:
+                titles: Mapping[str, str], layout_cache: Path | None = None) -> None:
     """``graph.html`` (interactive, offline) and ``graph.png`` / ``graph.svg`` (a picture),
     both drawn with one layout of ``G``; ``sources`` / ``titles``: article id -> URL /
-    headline, shown and linked in the page."""
+    headline, shown and linked in the page. ``layout_cache``: a JSON file of component
+    layouts, read if it is there and valid, and rewritten with those of ``G``."""
+    import json
+
     from pipeline.export.html_view import write_html
-    from pipeline.export.layout import graph_layout
+    from pipeline.export.layout import LayoutCache, graph_layout
     from pipeline.export.picture import write_picture
 
-    positions = graph_layout(G)
+    cache = None
+    if layout_cache is not None:
+        try:
+            entries = json.loads(Path(layout_cache).read_bytes())
+            cache = LayoutCache(entries if isinstance(entries, dict) else None)
+        except (OSError, ValueError):
+            cache = LayoutCache()
+    positions = graph_layout(G, cache=cache)
+    if cache is not None:
+        from pipeline.export.atomic import atomic_write
+
+        try:
+            atomic_write(layout_cache, json.dumps(cache.used, separators=(",", ":")))
+        except OSError:
+            pass  # a cache: the next run lays the graph out again
     write_html(G, paths["html"], sources=dict(sources), titles=dict(titles),
                positions=positions)
     write_picture(G, paths["png"], paths["svg"], positions=positions)
