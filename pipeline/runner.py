@@ -672,7 +672,7 @@ class _Run:
             run_nquads, [self.graphs_dir / article_graphs.graph_file_name(i) for i in by_graph],
             self.out_dir,
             graph_sha256=[self.manifest.articles[i].get("graph_sha256", "") for i in by_graph],
-            layout_cache=self.state_dir / LAYOUT_CACHE_FILE)
+            layout_cache=self.state_dir / LAYOUT_CACHE_FILE, run_dataset=dataset)
         self.manifest.outputs = {
             "key": key,
             "run": str(run_info.iri),

@@ -104,6 +104,7 @@ def export_graphs(
 def export_streamed(
     run_nquads: bytes, graph_files: list[Path], out_dir: str | os.PathLike[str],
     graph_sha256: list[str] | None = None, layout_cache: Path | None = None,
+    run_dataset: Dataset | None = None,
 ) -> tuple[dict[str, Path], dict[str, Any]]:
     """As :func:`export_graphs`, from the run's metadata graph (N-Quads) and the per-article
     graph files, in the order given: ``graph.ttl`` and ``graph.trig`` are streamed
@@ -112,7 +113,8 @@ def export_streamed(
     file's fragment (``article_graphs.read_fragments``; ``graph_sha256`` gives each file's
     hash, to check its fragment file against), never from the corpus's RDF at once.
     ``layout_cache``: a file keeping the layouts of the graph's components between runs
-    (:class:`pipeline.export.layout.LayoutCache`)."""
+    (:class:`pipeline.export.layout.LayoutCache`). ``run_dataset``: the run's metadata graph
+    as an rdflib Dataset, if the caller has it (else parsed from ``run_nquads``)."""
     import warnings
 
     from rdflib import Dataset
@@ -128,10 +130,12 @@ def export_streamed(
     directory.mkdir(parents=True, exist_ok=True)
     paths = {name: directory / file_name for name, file_name in GRAPH_FILES.items()}
 
-    run_graphs = Dataset()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        run_graphs.parse(data=run_nquads, format="nquads")
+    run_graphs = run_dataset
+    if run_graphs is None:
+        run_graphs = Dataset()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            run_graphs.parse(data=run_nquads, format="nquads")
     shas = graph_sha256 if graph_sha256 is not None else [""] * len(graph_files)
 
     sources: dict[str, str] = {}
