@@ -161,6 +161,20 @@ def test_lookup():
 # --------------------------------------------------------------------------- patterns & data
 
 
+def test_lookup_table_does_not_need_the_common_word_filter():
+    """lookup() builds its table without the Italian lexicon (the ruler's filter, most of the
+    table's cost), and it is the table the filtered entries give."""
+    from pipeline.nlp import gazetteer
+
+    with_flags = {alias: (cls, canonical)
+                  for alias, (cls, canonical, _) in gazetteer._resolved().items()}
+    without = {alias: (cls, canonical)
+               for alias, (cls, canonical, _) in gazetteer._resolved(flags=False).items()}
+    assert with_flags == without
+    assert any(not keep for *_, keep in gazetteer._place_entries())  # the filter does act
+    assert all(keep for *_, keep in gazetteer._place_entries(flags=False))
+
+
 def test_every_pattern_id_has_a_known_class():
     patterns = gazetteer.all_patterns()
     assert len(patterns) > 8000

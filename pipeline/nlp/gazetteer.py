@@ -377,22 +377,25 @@ _REGION_FORMS = {
 # --------------------------------------------------------------------------- entries
 
 
-@lru_cache(maxsize=1)
-def _place_entries() -> tuple[tuple[str, str, str, bool], ...]:
-    """(class, canonical, alias, is_pattern) for the Italian places."""
+@lru_cache(maxsize=2)
+def _place_entries(flags: bool = True) -> tuple[tuple[str, str, str, bool], ...]:
+    """(class, canonical, alias, is_pattern) for the Italian places. ``flags=False`` leaves
+    out the common-word filter (``is_pattern`` is then True for all), which only the ruler's
+    patterns need: :func:`lookup` gets its table without loading the Italian lexicon."""
     out: list[tuple[str, str, str, bool]] = []
     regions: dict[str, None] = {}
     provinces: dict[tuple[str, str, str], None] = {}
     names = {c["name"] for c in load_comuni()}
     for c in load_comuni():
         name, capital = c["name"], c["capital"] == "1"
-        keep = municipality_is_pattern(name, capital)
+        keep = municipality_is_pattern(name, capital) if flags else True
         out.append(("City", name, name, keep))
         if c["alt_name"] and capital:  # "Bozen"
             out.append(("City", name, c["alt_name"], True))
         plain = _strip_accents(name)
         if plain != name and plain not in names:  # "Forli", "Cantu"
-            out.append(("City", name, plain, keep and municipality_is_pattern(plain, capital)))
+            out.append(("City", name, plain,
+                        keep and (not flags or municipality_is_pattern(plain, capital))))
         regions[c["region"]] = None
         if c["province_unit"] != c["region"]:  # Valle d'Aosta has no province
             provinces[(c["province_unit"], c["unit_type"], c["region"])] = None
@@ -423,15 +426,16 @@ def _org_entries() -> tuple[tuple[str, str, str, bool], ...]:
     return tuple(out)
 
 
-@lru_cache(maxsize=1)
-def _resolved() -> dict[str, tuple[str, str, bool]]:
+@lru_cache(maxsize=2)
+def _resolved(flags: bool = True) -> dict[str, tuple[str, str, bool]]:
     """alias -> (class, canonical, is_pattern), clashes settled by :data:`_PRIORITY` (first come
-    wins within a priority level)."""
+    wins within a priority level; ``is_pattern`` does not take part, so ``flags=False``, see
+    :func:`_place_entries`, gives the same classes and canonical names)."""
     table: dict[str, tuple[str, str, bool]] = {}
     for cls, canonical, alias, is_pattern in (
         *_org_entries(),
         *_country_entries(),
-        *_place_entries(),
+        *_place_entries(flags),
     ):
         old = table.get(alias)
         if old is None or _PRIORITY[cls] < _PRIORITY[old[0]]:
@@ -523,9 +527,11 @@ def lookup(name: str) -> tuple[str, str] | None:
 
 @lru_cache(maxsize=1)
 def _lookup_table() -> dict[str, tuple[str, str]]:
-    table = {alias: (cls, canonical) for alias, (cls, canonical, _) in _resolved().items()}
+    table = {alias: (cls, canonical)
+             for alias, (cls, canonical, _) in _resolved(flags=False).items()}
     # canonical names are names too (unless the same string is another entry's alias)
-    for cls, canonical, _alias, _ in (*_org_entries(), *_country_entries(), *_place_entries()):
+    for cls, canonical, _alias, _ in (*_org_entries(), *_country_entries(),
+                                      *_place_entries(flags=False)):
         table.setdefault(canonical, (cls, canonical))
     return table
 
