@@ -60,15 +60,21 @@ class ArticleResult:
     seconds: dict = field(default_factory=dict)  # nlp / mapping time spent on it
 
 
-def warm_mapping() -> None:
-    """Import the mapping stage and build its gazetteer lookup table (about 2 s together)
-    ahead of the first article: the main process of a one-worker run, which maps the Docs
-    the worker ships, does it while the worker loads the model."""
+def warm_mapping(lang: str = "it") -> None:
+    """Import the mapping stage and build its tables (gazetteer, Italian lexicon, a Vocab to
+    read shipped Docs into: about 2 s together) ahead of the first article: the main process
+    of a one-worker run, which maps the Docs the worker ships, does it while the worker loads
+    the model."""
+    import spacy
+
     from pipeline.mapping import entities, rdf  # noqa: F401
     from pipeline.nlp import analyse, relations  # noqa: F401
-    from pipeline.nlp.gazetteer import lookup
+    from pipeline.nlp.gazetteer import italian_lexicon, lookup
 
     lookup("")
+    italian_lexicon()
+    if lang not in _READER:
+        _READER[lang] = [spacy.blank(lang).vocab, 0]
 
 
 def default_workers() -> int:

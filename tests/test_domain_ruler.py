@@ -32,6 +32,31 @@ def ents(doc):
 # --------------------------------------------------------------------------- matching
 
 
+def test_fast_loading_ruler_matches_spacys_entity_ruler():
+    """aerokg_entity_ruler builds its phrase patterns with the tokenizer alone, a label at a
+    time: on the shipped patterns (and a token pattern, an id-less one) it finds exactly what
+    spaCy's entity_ruler finds, ids included."""
+    from pathlib import Path
+
+    patterns = [*gazetteer.all_patterns(),
+                {"label": "ORG", "pattern": [{"LOWER": "consorzio"}, {"IS_TITLE": True}]},
+                {"label": "LOC", "pattern": "Mare Adriatico"}]
+    rulers = []
+    for factory in ("entity_ruler", "aerokg_entity_ruler"):
+        nlp = spacy.blank("it")
+        nlp.add_pipe(factory, config={"overwrite_ents": False}).add_patterns(patterns)
+        rulers.append(nlp)
+    folder = Path(__file__).parent / "data" / "wikinews-dev"
+    texts = [path.read_text(encoding="utf-8") for path in sorted(folder.glob("*.txt"))]
+    texts.append("Il Consorzio Spaziale e il Mare Adriatico, poi Reggio nell'Emilia e Bolzano.")
+    spacy_ents, our_ents = ([[(e.start, e.end, e.label_, e.ent_id_) for e in doc.ents]
+                             for doc in nlp.pipe(texts)] for nlp in rulers)
+    assert spacy_ents == our_ents
+    assert sum(map(len, our_ents)) > 100
+    assert rulers[0].get_pipe("entity_ruler").patterns == \
+        rulers[1].get_pipe("aerokg_entity_ruler").patterns
+
+
 def test_places_and_companies(nlp):
     doc = nlp(
         "La delegazione ha visitato Aerea spa di Turate e Leonardo a Venegono Superiore, "
