@@ -90,6 +90,9 @@ LAYOUT_CACHE_FILE = "layout-cache.json"  # in STATE_DIR: component layouts (expo
 STORE_LOAD_ARTICLES = 50
 #: The corpus store is flushed to disk after this many article graphs (bounded memory).
 STORE_FLUSH_ARTICLES = 100
+#: With one worker, this process runs the pipeline's rule-based tail components once this many
+#: articles were submitted (a run long enough to pay for loading the pipeline here too).
+TAIL_IN_MAIN_ARTICLES = 48
 MANIFEST_FLUSH_SECONDS = 2.0  # the manifest is written at most this often while processing
 
 #: progress() is entered once per run and yields advance(label, step=1), called once per
@@ -263,6 +266,7 @@ class _Run:
         self.shard_folder: Any = None  # pipeline.shards.ShardFolder of a dask run
         self.store_pending: list[tuple[str, bytes, str]] = []  # (id, N-Quads, sha256) to load
         self.preloaded = False  # the exports' modules imported (pipeline.export.writer.preload)
+        self.submitted = 0  # articles handed to the processor this run
 
     # -- the run ---------------------------------------------------------------------------
     def execute(self) -> RunResult:
@@ -412,6 +416,12 @@ class _Run:
                 warm_mapping()
             preload()
             self.seconds["preload"] = time.perf_counter() - started
+        self.submitted += len(batch)
+        if (self.submitted >= TAIL_IN_MAIN_ARTICLES and getattr(self.processor, "ship_docs", False)
+                and self.processor.tail_nlp is None):
+            # a long run with one worker: this process takes over the pipeline's rule-based
+            # tail (pipeline.workers.tail_components), so the worker parses sooner
+            self.seconds["load_model"] += self.processor.take_tail()
         for article, result in self.processor.results():
             self.handle(article, result)
 

@@ -132,10 +132,14 @@ def test_process_batch_is_plain_data_in_and_out(model_dir):
     assert pickle.loads(pickle.dumps(result)) == result
 
 
-def test_a_parsed_doc_shipped_to_the_main_process_maps_to_the_same_graph(shipped_nlp):
+@pytest.mark.parametrize("tail_here", [True, False], ids=["whole-doc", "tail-in-main"])
+def test_a_parsed_doc_shipped_to_the_main_process_maps_to_the_same_graph(shipped_nlp,
+                                                                          tail_here):
     """With one worker the Doc crosses as spaCy's DocBin bytes and the main process maps it:
     entities with their gazetteer ids, sentences, amount/date span groups and their extension
-    values must survive, so the graph is the same bytes as mapping it where it was parsed."""
+    values must survive, so the graph is the same bytes as mapping it where it was parsed.
+    In a long run the worker also leaves the rule-based tail of the pipeline (entity edges,
+    domain ruler, amounts and dates) to the main process: the same bytes again."""
     import pickle
     from pathlib import Path
 
@@ -146,9 +150,17 @@ def test_a_parsed_doc_shipped_to_the_main_process_maps_to_the_same_graph(shipped
     articles = sorted((a for a in iter_corpus([dev, seed]) if hasattr(a, "text")),
                       key=lambda a: a.id)
     direct = workers.run_batch(shipped_nlp, articles, rdf=True)
-    shipped = workers.run_batch(shipped_nlp, articles, rdf=False, ship_docs=True)
+    shipped = workers.run_batch(shipped_nlp, articles, rdf=False, ship_docs=True,
+                                tail_here=tail_here)
     assert all(r.doc_bytes and r.document is None for r in shipped)
-    shipped = [workers.finish(pickle.loads(pickle.dumps(r)), a)
+    tail = () if tail_here else workers.tail_components(shipped_nlp)
+    assert all(r.tail == tail for r in shipped)
+    if not tail_here:
+        assert tail == ("aerokg_entity_edges", "aerokg_domain_ruler", "aerokg_quantities")
+        lost = workers.finish(pickle.loads(pickle.dumps(shipped[0])), articles[0])
+        assert lost.error is not None and "tail_nlp" in lost.error[2]  # never silently less
+    shipped = [workers.finish(pickle.loads(pickle.dumps(r)), a,
+                              None if tail_here else shipped_nlp)
                for r, a in zip(shipped, articles, strict=True)]
     for one, other in zip(direct, shipped, strict=True):
         assert other.error is None, other.error
