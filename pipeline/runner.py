@@ -90,9 +90,10 @@ LAYOUT_CACHE_FILE = "layout-cache.json"  # in STATE_DIR: component layouts (expo
 STORE_LOAD_ARTICLES = 50
 #: The corpus store is flushed to disk after this many article graphs (bounded memory).
 STORE_FLUSH_ARTICLES = 100
-#: With one worker, this process runs the pipeline's rule-based tail components once this many
-#: articles were submitted (a run long enough to pay for loading the pipeline here too).
-TAIL_IN_MAIN_ARTICLES = 48
+#: A run that submits this many articles is a long one: the main process then imports the
+#: exports' modules ahead and, with one worker, loads the pipeline too to run its rule-based tail
+#: components (worth the second or two these take).
+LONG_RUN_ARTICLES = 48
 MANIFEST_FLUSH_SECONDS = 2.0  # the manifest is written at most this often while processing
 
 #: progress() is entered once per run and yields advance(label, step=1), called once per
@@ -266,6 +267,7 @@ class _Run:
         self.shard_folder: Any = None  # pipeline.shards.ShardFolder of a dask run
         self.store_pending: list[tuple[str, bytes, str]] = []  # (id, N-Quads, sha256) to load
         self.preloaded = False  # the exports' modules imported (pipeline.export.writer.preload)
+        self.warmed = False  # the mapping stage's tables built (pipeline.workers.warm_mapping)
         self.submitted = 0  # articles handed to the processor this run
 
     # -- the run ---------------------------------------------------------------------------
@@ -403,25 +405,28 @@ class _Run:
         for article, why in batch:
             self.why[article.id] = why
         self.processor.submit([article for article, _ in batch])
-        if not self.preloaded and getattr(self.processor, "workers", 1) > 0:
-            # the workers are loading the model: this process has time for the imports and
-            # tables it needs later (the mapping stage's if it maps what one worker ships)
+        ships_docs = getattr(self.processor, "ship_docs", False)
+        if not self.warmed and ships_docs:
+            # the worker is loading the model: this process builds the mapping stage's tables
+            # for the Docs it will ship
+            from pipeline.workers import warm_mapping
+
+            self.warmed = True
+            self.seconds["preload"] = self.seconds.get("preload", 0.0) + _timed(warm_mapping)
+        self.submitted += len(batch)
+        if (not self.preloaded and self.submitted >= LONG_RUN_ARTICLES
+                and getattr(self.processor, "workers", 1) > 0):
+            # a long run: this process has time, between results, for the exports' imports
+            # (in a short one, the child process that draws the page imports them itself,
+            # while this one writes the RDF files)
             from pipeline.export.writer import preload
 
             self.preloaded = True
-            started = time.perf_counter()
-            if getattr(self.processor, "ship_docs", False):
-                from pipeline.workers import warm_mapping
-
-                warm_mapping()
-            preload()
-            self.seconds["preload"] = time.perf_counter() - started
-        self.submitted += len(batch)
-        if (self.submitted >= TAIL_IN_MAIN_ARTICLES and getattr(self.processor, "ship_docs", False)
-                and self.processor.tail_nlp is None):
-            # a long run with one worker: this process takes over the pipeline's rule-based
-            # tail (pipeline.workers.tail_components), so the worker parses sooner
-            self.seconds["load_model"] += self.processor.take_tail()
+            self.seconds["preload"] = self.seconds.get("preload", 0.0) + preload()
+            if ships_docs:
+                # and it takes over the pipeline's rule-based tail (workers.tail_components),
+                # so the one worker parses sooner
+                self.seconds["load_model"] += self.processor.take_tail()
         for article, result in self.processor.results():
             self.handle(article, result)
 
@@ -845,6 +850,13 @@ def _read_corpus(paths: list[Path], max_bytes: int | None, force_language: bool,
         yield from result.articles
     else:
         yield from result
+
+
+def _timed(job: Callable[[], object]) -> float:
+    """Run ``job``; the seconds it took."""
+    started = time.perf_counter()
+    job()
+    return time.perf_counter() - started
 
 
 def _is_problem(item: Any) -> bool:

@@ -46,6 +46,30 @@ def test_two_workers_give_the_same_bytes_as_one(corpus, tmp_path, model_dir):
     assert report_of(two)["totals"] == report_of(one)["totals"]
 
 
+def test_a_long_one_worker_run_runs_the_tail_here_and_gives_the_same_bytes(
+        corpus, tmp_path, model_dir, monkeypatch):
+    """Past LONG_RUN_ARTICLES, one worker ships Docs without the pipeline's rule-based tail and
+    the main process runs it: the same files as a run in one process."""
+    from pipeline import runner
+
+    taken = []
+    real = workers.Processor.take_tail
+
+    def take_tail(self):
+        seconds = real(self)
+        taken.append(workers.tail_components(self.tail_nlp) if self.tail_nlp else ())
+        return seconds
+
+    monkeypatch.setattr(runner, "LONG_RUN_ARTICLES", 2)
+    monkeypatch.setattr(workers.Processor, "take_tail", take_tail)
+    here, one = tmp_path / "here", tmp_path / "one"
+    assert aerokg_run(corpus, here, model_dir, "--workers", "0").exit_code == 0
+    assert aerokg_run(corpus, one, model_dir, "--workers", "1").exit_code == 0
+    assert taken == [("sentencizer", "entity_ruler")]  # nothing trained: all of it is tail
+    assert outputs(one) == outputs(here)
+    assert graph_files(one) == graph_files(here)
+
+
 def test_a_worker_that_dies_fails_only_its_article(corpus, tmp_path, model_dir, monkeypatch):
     parent = os.getpid()
     real = workers.analyse_article
