@@ -259,14 +259,48 @@ def _draw_edges(ax, G, pos, sizes, *, arrows: bool) -> None:
         rad = 0.0 if index == 0 else 0.18 * ((index + 1) // 2) * (1 if index % 2 else -1)
         if rad and str(u) > str(v):
             rad = -rad
-        ax.add_patch(
+        start, end = _shortened(ax, pos[u], pos[v], math.sqrt(sizes[u]) / 2 + 1,
+                                math.sqrt(sizes[v]) / 2 + 2, rad)
+        # the ends are moved in by the node radii here, once, instead of matplotlib searching
+        # each path for them (shrinkA/shrinkB) at every draw; and the axes' limits are already
+        # set, so the arrow is added without add_patch's update of the data limits, which
+        # computes the path once more: together most of the picture's time for a few hundred
+        # arrows
+        ax.add_artist(
             FancyArrowPatch(
-                pos[u], pos[v],
+                start, end,
                 arrowstyle="-|>", mutation_scale=9, color=_EDGE_COLOR, linewidth=0.9,
                 alpha=0.85, connectionstyle=f"arc3,rad={rad}", zorder=1,
-                shrinkA=math.sqrt(sizes[u]) / 2 + 1, shrinkB=math.sqrt(sizes[v]) / 2 + 2,
+                shrinkA=0.0, shrinkB=0.0,
             )
         )
+
+
+def _shortened(ax, start: tuple[float, float], end: tuple[float, float], cut_start: float,
+               cut_end: float, rad: float = 0.0
+               ) -> tuple[tuple[float, float], tuple[float, float]]:
+    """The ends of an arrow from ``start`` to ``end`` (data units), moved in by ``cut_start`` /
+    ``cut_end`` points along the arrow (for an arc3 arrow bent by ``rad``, along its tangents),
+    as FancyArrowPatch's shrinkA / shrinkB do. The axes' limits and size are final, and a point
+    is the same length in the PNG and the SVG."""
+    to_px = ax.transData.transform
+    (x0, y0), (x1, y1) = to_px(start), to_px(end)
+    dx, dy = x1 - x0, y1 - y0
+    length = math.hypot(dx, dy)
+    px_per_point = ax.figure.dpi / 72
+    cut_start, cut_end = cut_start * px_per_point, cut_end * px_per_point
+    if length <= cut_start + cut_end:  # the nodes touch: nothing left to draw but a stub
+        middle = ((start[0] + end[0]) / 2, (start[1] + end[1]) / 2)
+        return middle, middle
+    # arc3's control point (matplotlib's ConnectionStyle.Arc3); on a straight arrow, the middle
+    cx, cy = (x0 + x1) / 2 + rad * dy, (y0 + y1) / 2 - rad * dx
+    ax_, ay_ = cx - x0, cy - y0
+    bx_, by_ = x1 - cx, y1 - cy
+    a_len, b_len = math.hypot(ax_, ay_) or 1.0, math.hypot(bx_, by_) or 1.0
+    back = ax.transData.inverted().transform
+    a = back((x0 + ax_ / a_len * cut_start, y0 + ay_ / a_len * cut_start))
+    b = back((x1 - bx_ / b_len * cut_end, y1 - by_ / b_len * cut_end))
+    return (float(a[0]), float(a[1])), (float(b[0]), float(b[1]))
 
 
 def _draw_nodes(ax, G, pos, sizes) -> None:
