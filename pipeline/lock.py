@@ -31,7 +31,7 @@ try:
 except ImportError:  # pragma: no cover  (Windows)
     fcntl = None  # type: ignore[assignment]
 
-__all__ = ["OutDirBusy", "OutDirLock", "reading"]
+__all__ = ["OutDirBusy", "OutDirLock", "ensure_free", "reading"]
 
 
 class OutDirBusy(Exception):
@@ -88,6 +88,29 @@ class OutDirLock:
 
     def __exit__(self, *exc: object) -> None:
         self.release()
+
+
+def ensure_free(path: str | os.PathLike[str], out_dir: str | os.PathLike[str] | None = None
+                ) -> None:
+    """Raise :class:`OutDirBusy` if a live process holds the lock at ``path``; create nothing.
+
+    A cheap look before costly set-up (starting a Dask cluster) that would be thrown away: the
+    run still takes the lock itself afterwards, which settles any race."""
+    if fcntl is None:
+        return
+    try:
+        fd = os.open(path, os.O_RDWR)
+    except OSError:  # no lock file (no run ever here), or not ours to open: acquire() decides
+        return
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise OutDirBusy(Path(out_dir) if out_dir is not None else Path(path).parent,
+                             _read_holder(fd)) from None
+        fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
 
 
 def _read_holder(fd: int) -> dict:

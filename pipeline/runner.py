@@ -203,6 +203,9 @@ def run(
     cluster: Any = None
     if executor == "dask":  # connected first: an unreachable scheduler stops the run here
         from pipeline import dask_executor
+        from pipeline.lock import ensure_free
+
+        ensure_free(state / LOCK_FILE, out_dir)  # a busy OUT_DIR: no cluster started for it
 
         dask = dask or dask_executor.DaskSettings(workers=workers)
         cluster = dask_executor.connect(dask)

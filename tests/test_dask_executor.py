@@ -188,6 +188,27 @@ def test_an_unreachable_scheduler_stops_the_run_before_anything_is_written(tmp_p
     assert not out.exists()
 
 
+def test_a_busy_out_dir_stops_the_run_before_a_cluster_is_started(tmp_path, monkeypatch):
+    from pipeline import dask_executor
+    from pipeline.lock import OutDirBusy, OutDirLock
+
+    def connect(settings):
+        raise AssertionError("a cluster was started for an OUT_DIR another run holds")
+
+    monkeypatch.setattr(dask_executor, "connect", connect)
+    out = tmp_path / "out"
+    with OutDirLock(out / ".aerokg" / "lock", out):
+        with pytest.raises(OutDirBusy, match="in use by another aerokg run"):
+            run([DEV], out, executor="dask", dask=DaskSettings(workers=1))
+    # the lock file left behind by a finished run does not make it busy
+    with pytest.raises(AssertionError, match="a cluster was started"):
+        run([DEV], out, executor="dask", dask=DaskSettings(workers=1))
+    free = tmp_path / "free"  # nor does an OUT_DIR with no lock file (nothing is created)
+    with pytest.raises(AssertionError, match="a cluster was started"):
+        run([DEV], free, executor="dask", dask=DaskSettings(workers=1))
+    assert not free.exists()
+
+
 def test_the_cli_says_so_with_exit_code_2(tmp_path, monkeypatch):
     import socket
 
