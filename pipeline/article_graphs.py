@@ -39,8 +39,9 @@ import json
 import os
 import re
 import warnings
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from pipeline.export.atomic import atomic_write
 
@@ -69,6 +70,7 @@ TRIG_SUFFIX = ".trig"
 #: Sidecar files beside a graph file, made from it (removed with it).
 SIDECAR_SUFFIXES = (FRAGMENT_SUFFIX, TRIG_SUFFIX)
 _TRIG_MAGIC = b"# aerokg trig-chunk 1 "
+T = TypeVar("T")
 _SLUG_CHARS = 48
 _UNSAFE = re.compile(r"[^a-z0-9_]+")
 _NAME = re.compile(r"^[a-z0-9_][a-z0-9_-]*-[0-9a-f]{16}\.nq$")
@@ -82,14 +84,38 @@ def graph_file_name(article_id: str) -> str:
     return f"{slug or 'article'}-{digest}{SUFFIX}"
 
 
+def _sidecar_name(graph_name: str, suffix: str) -> str:
+    return graph_name[: -len(SUFFIX)] + suffix
+
+
 def fragment_file_name(graph_name: str) -> str:
     """The property-graph fragment file beside graph file ``graph_name``."""
-    return graph_name[: -len(SUFFIX)] + FRAGMENT_SUFFIX
+    return _sidecar_name(graph_name, FRAGMENT_SUFFIX)
 
 
 def trig_chunk_file_name(graph_name: str) -> str:
     """The TriG chunk file beside graph file ``graph_name``."""
-    return graph_name[: -len(SUFFIX)] + TRIG_SUFFIX
+    return _sidecar_name(graph_name, TRIG_SUFFIX)
+
+
+def _from_sidecar(side: Path, read: Callable[[bytes], T | None], make: Callable[[], bytes]) -> T:
+    """What ``read`` finds in the sidecar file ``side`` (None: missing, stale or damaged);
+    failing that, what it finds in ``make()``'s fresh bytes, which are saved for the next
+    export (not in a read-only OUT_DIR: made again next time)."""
+    try:
+        found = read(side.read_bytes())
+        if found is not None:
+            return found
+    except (OSError, ValueError, AttributeError):
+        pass
+    data = make()
+    try:
+        atomic_write(side, data)
+    except OSError:
+        pass
+    found = read(data)
+    assert found is not None, f"{side.name}: freshly made and unreadable"
+    return found
 
 
 def trig_chunk_bytes(nquads: bytes, graph_sha256: str) -> bytes:
@@ -107,24 +133,16 @@ def read_trig_chunk(graph_path: str | os.PathLike[str],
     ``graph_sha256``) and its numbers of quads and named graphs: from its chunk file when that
     one matches, else made from the graph file and saved for the next export."""
     graph_path = Path(graph_path)
-    side = graph_path.with_name(trig_chunk_file_name(graph_path.name))
-    try:
-        data = side.read_bytes()
+
+    def read(data: bytes) -> tuple[bytes, int, int] | None:
         head, _, chunk = data.partition(b"\n")
-        if head.startswith(_TRIG_MAGIC):
-            sha, quads, graphs = head[len(_TRIG_MAGIC):].decode("ascii").split(" ")
-            if sha == graph_sha256:
-                return chunk, int(quads), int(graphs)
-    except (OSError, ValueError):
-        pass
-    data = trig_chunk_bytes(graph_path.read_bytes(), graph_sha256)
-    try:
-        atomic_write(side, data)
-    except OSError:
-        pass  # a read-only OUT_DIR still exports; the chunk is made again next time
-    head, _, chunk = data.partition(b"\n")
-    _, quads, graphs = head[len(_TRIG_MAGIC):].decode("ascii").split(" ")
-    return chunk, int(quads), int(graphs)
+        if not head.startswith(_TRIG_MAGIC):
+            return None
+        sha, quads, graphs = head[len(_TRIG_MAGIC):].decode("ascii").split(" ")
+        return (chunk, int(quads), int(graphs)) if sha == graph_sha256 else None
+
+    return _from_sidecar(graph_path.with_name(trig_chunk_file_name(graph_path.name)), read,
+                         lambda: trig_chunk_bytes(graph_path.read_bytes(), graph_sha256))
 
 
 def fragment_bytes(fragments: list[dict], graph_sha256: str) -> bytes:
@@ -142,25 +160,24 @@ def read_fragments(graph_path: str | os.PathLike[str], graph_sha256: str) -> lis
     from pipeline.export.property_graph import FRAGMENT_VERSION, graph_fragment
 
     graph_path = Path(graph_path)
-    side = graph_path.with_name(fragment_file_name(graph_path.name))
-    try:
-        record = json.loads(side.read_bytes())
+
+    def read(data: bytes) -> list[dict] | None:
+        record = json.loads(data)
         if (record.get("version") == FRAGMENT_VERSION
                 and record.get("graph_sha256") == graph_sha256
                 and isinstance(record.get("fragments"), list)):
             return record["fragments"]
-    except (OSError, ValueError, AttributeError):
-        pass
-    from rdflib import Dataset
+        return None
 
-    dataset = Dataset()
-    read_graph_file(graph_path, dataset)
-    fragments = [graph_fragment(graph) for graph in dataset.graphs() if len(graph)]
-    try:
-        atomic_write(side, fragment_bytes(fragments, graph_sha256))
-    except OSError:
-        pass  # a read-only OUT_DIR still exports; the fragment is made again next time
-    return fragments
+    def make() -> bytes:
+        from rdflib import Dataset
+
+        dataset = Dataset()
+        read_graph_file(graph_path, dataset)
+        return fragment_bytes([graph_fragment(graph) for graph in dataset.graphs() if len(graph)],
+                              graph_sha256)
+
+    return _from_sidecar(graph_path.with_name(fragment_file_name(graph_path.name)), read, make)
 
 
 def is_graph_file_name(name: str) -> bool:
@@ -203,7 +220,7 @@ def remove_graph_file(directory: str | os.PathLike[str], name: str) -> bool:
         return False
     for suffix in SIDECAR_SUFFIXES:
         try:
-            os.unlink(Path(directory) / (name[: -len(SUFFIX)] + suffix))
+            os.unlink(Path(directory) / _sidecar_name(name, suffix))
         except FileNotFoundError:
             pass
     try:

@@ -59,13 +59,11 @@ class OutDirLock:
     def acquire(self) -> OutDirLock:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        if fcntl is not None:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError:  # BlockingIOError: held by a live process
-                holder = _read_holder(fd)
-                os.close(fd)
-                raise OutDirBusy(self.out_dir, holder) from None
+        try:
+            _flock_or_busy(fd, self.out_dir)
+        except OutDirBusy:
+            os.close(fd)
+            raise
         holder = {"pid": os.getpid(),
                   "started": time.strftime("%Y-%m-%d %H:%M:%S %z", time.localtime())}
         os.ftruncate(fd, 0)
@@ -103,14 +101,20 @@ def ensure_free(path: str | os.PathLike[str], out_dir: str | os.PathLike[str] | 
     except OSError:  # no lock file (no run ever here), or not ours to open: acquire() decides
         return
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            raise OutDirBusy(Path(out_dir) if out_dir is not None else Path(path).parent,
-                             _read_holder(fd)) from None
+        _flock_or_busy(fd, Path(out_dir) if out_dir is not None else Path(path).parent)
         fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
         os.close(fd)
+
+
+def _flock_or_busy(fd: int, out_dir: Path) -> None:
+    """Take the exclusive lock on ``fd`` or raise :class:`OutDirBusy` naming its holder."""
+    if fcntl is None:
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:  # BlockingIOError: held by a live process
+        raise OutDirBusy(out_dir, _read_holder(fd)) from None
 
 
 def _read_holder(fd: int) -> dict:

@@ -425,7 +425,7 @@ class _Run:
             from pipeline.export.writer import preload
 
             self.preloaded = True
-            self.seconds["preload"] = self.seconds.get("preload", 0.0) + preload()
+            self.seconds["preload"] = self.seconds.get("preload", 0.0) + _timed(preload)
             if ships_docs:
                 # and it takes over the pipeline's rule-based tail (workers.tail_components),
                 # so the one worker parses sooner
@@ -481,12 +481,10 @@ class _Run:
                 from pipeline.export.atomic import atomic_write
 
                 atomic_write(self.graphs_dir / name, result.nquads)
-                if result.fragments:
-                    atomic_write(self.graphs_dir / article_graphs.fragment_file_name(name),
-                                 result.fragments)
-                if result.trig:
-                    atomic_write(self.graphs_dir / article_graphs.trig_chunk_file_name(name),
-                                 result.trig)
+                for side, data in ((article_graphs.fragment_file_name(name), result.fragments),
+                                   (article_graphs.trig_chunk_file_name(name), result.trig)):
+                    if data:
+                        atomic_write(self.graphs_dir / side, data)
                 self.store_replace(article.id, result.nquads, result.graph_sha256)
             except Exception as err:  # noqa: BLE001
                 self.fail(article, err, "write")

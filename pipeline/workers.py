@@ -66,16 +66,13 @@ def warm_mapping(lang: str = "it") -> None:
     read shipped Docs into: about 2 s together) ahead of the first article: the main process
     of a one-worker run, which maps the Docs the worker ships, does it while the worker loads
     the model."""
-    import spacy
-
     from pipeline.mapping import entities, rdf  # noqa: F401
     from pipeline.nlp import analyse, relations  # noqa: F401
     from pipeline.nlp.gazetteer import italian_lexicon, lookup
 
     lookup("")
     italian_lexicon()
-    if lang not in _READER:
-        _READER[lang] = [spacy.blank(lang).vocab, 0]
+    _reader(lang)
 
 
 def tail_components(nlp: Any) -> tuple[str, ...]:
@@ -137,22 +134,23 @@ def finish(result: ArticleResult, article: Any = None, tail_nlp: Any = None) -> 
     counts. The Document is dropped; a failure is recorded in ``result.error`` like any
     other."""
     started = time.perf_counter()
-    nlp_before = result.seconds.get("nlp", 0.0)
+    tail_seconds = 0.0
     try:
-        _make_rdf(result, article, tail_nlp)
+        tail_seconds = _make_rdf(result, article, tail_nlp)
     finally:
-        tail_seconds = result.seconds.get("nlp", 0.0) - nlp_before  # counted as NLP
+        result.seconds["nlp"] = result.seconds.get("nlp", 0.0) + tail_seconds
         result.seconds["mapping"] = (result.seconds.get("mapping", 0.0)
                                      + time.perf_counter() - started - tail_seconds)
     return result
 
 
-def _make_rdf(result: ArticleResult, article: Any, tail_nlp: Any = None) -> None:
-    """:func:`finish` without its timing."""
+def _make_rdf(result: ArticleResult, article: Any, tail_nlp: Any = None) -> float:
+    """:func:`finish` without its timing; returns the seconds the tail components took
+    (NLP time, not mapping)."""
     from pipeline import article_graphs
     from pipeline.export.property_graph import graph_fragment
 
-    stage = "mapping"
+    stage, tail_seconds = "mapping", 0.0
     if result.doc_bytes and result.error is None:
         data, result.doc_bytes = result.doc_bytes, b""
         try:
@@ -164,14 +162,13 @@ def _make_rdf(result: ArticleResult, article: Any, tail_nlp: Any = None) -> None
                 tailing = time.perf_counter()
                 for name in result.tail:
                     doc = tail_nlp.get_pipe(name)(doc)
-                result.seconds["nlp"] = (result.seconds.get("nlp", 0.0)
-                                         + time.perf_counter() - tailing)
+                tail_seconds = time.perf_counter() - tailing
             result.document = analyse_article(article, doc)
         except Exception as err:  # noqa: BLE001  (one bad article never kills the batch)
             result.error = ("mapping", type(err).__name__, _reason(err))
     document, result.document = result.document, None
     if document is None or result.error is not None:
-        return
+        return tail_seconds
     try:
         dataset, counts, warnings = graph_document(document)
         del document
@@ -186,6 +183,7 @@ def _make_rdf(result: ArticleResult, article: Any, tail_nlp: Any = None) -> None
         result.counts, result.warnings = counts, list(warnings)
     except Exception as err:  # noqa: BLE001  (one bad article never kills the batch)
         result.error = (stage, type(err).__name__, _reason(err))
+    return tail_seconds
 
 
 #: Docs read back by this process per Vocab: the strings of every article would otherwise stay
@@ -225,16 +223,24 @@ def doc_bytes(doc: Any) -> bytes:
 def read_doc(data: bytes, lang: str) -> Any:
     """The Doc of :func:`doc_bytes`, on a Vocab of language ``lang`` (lexical attributes such
     as ``like_num`` come from the language, the rest from the bytes)."""
-    import spacy
     from spacy.tokens import DocBin
 
-    reader = _READER.get(lang)
-    if reader is None or reader[1] >= _VOCAB_DOCS:
-        reader = _READER[lang] = [spacy.blank(lang).vocab, 0]
+    reader = _reader(lang)
     reader[1] += 1
     with _msgpack_without_entry_points():
         [doc] = DocBin(store_user_data=True).from_bytes(data).get_docs(reader[0])
     return doc
+
+
+def _reader(lang: str) -> list[Any]:
+    """``[vocab, docs read with it]`` for language ``lang``: a fresh Vocab every
+    ``_VOCAB_DOCS`` Docs."""
+    import spacy
+
+    reader = _READER.get(lang)
+    if reader is None or reader[1] >= _VOCAB_DOCS:
+        reader = _READER[lang] = [spacy.blank(lang).vocab, 0]
+    return reader
 
 
 def _reason(error: BaseException) -> str:

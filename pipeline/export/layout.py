@@ -44,9 +44,12 @@ True
 
 from __future__ import annotations
 
+import json
 import math
+import os
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from pathlib import Path
 
 import networkx as nx
 
@@ -129,6 +132,25 @@ class LayoutCache:
         self.used: dict[str, list[list[float]]] = {}
         self.hits = 0
 
+    @classmethod
+    def read(cls, path: str | os.PathLike[str]) -> LayoutCache:
+        """The cache saved in ``path`` by :meth:`write` (empty if missing or unreadable)."""
+        try:
+            entries = json.loads(Path(path).read_bytes())
+        except (OSError, ValueError):
+            return cls()
+        return cls(entries if isinstance(entries, dict) else None)
+
+    def write(self, path: str | os.PathLike[str]) -> None:
+        """Save :attr:`used` to ``path`` (atomically; not at all where it cannot be written:
+        a cache, the next run lays the graph out again)."""
+        from pipeline.export.atomic import atomic_write
+
+        try:
+            atomic_write(path, json.dumps(self.used, separators=(",", ":")))
+        except OSError:
+            pass
+
     def layout(self, key: str, nodes: list[Hashable],
                make: Callable[[], dict[Hashable, tuple[float, float]]]
                ) -> dict[Hashable, tuple[float, float]]:
@@ -145,7 +167,6 @@ class LayoutCache:
 def _component_key(H: nx.Graph, nodes: list[Hashable], seed: int,
                    extents: dict[Hashable, tuple[float, float]] | None) -> str:
     import hashlib
-    import json
 
     index = {node: i for i, node in enumerate(nodes)}
     edges = [(index[u], index[v]) for u, v in H.edges(nodes)] if len(nodes) > 2 else []

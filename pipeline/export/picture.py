@@ -292,14 +292,15 @@ def _shortened(ax, start: tuple[float, float], end: tuple[float, float], cut_sta
     if length <= cut_start + cut_end:  # the nodes touch: nothing left to draw but a stub
         middle = ((start[0] + end[0]) / 2, (start[1] + end[1]) / 2)
         return middle, middle
-    # arc3's control point (matplotlib's ConnectionStyle.Arc3); on a straight arrow, the middle
+    # arc3's control point (matplotlib's ConnectionStyle.Arc3); on a straight arrow, the middle;
+    # the arrow leaves its start towards it and reaches its end from it
     cx, cy = (x0 + x1) / 2 + rad * dy, (y0 + y1) / 2 - rad * dx
-    ax_, ay_ = cx - x0, cy - y0
-    bx_, by_ = x1 - cx, y1 - cy
-    a_len, b_len = math.hypot(ax_, ay_) or 1.0, math.hypot(bx_, by_) or 1.0
+    out_x, out_y = cx - x0, cy - y0
+    in_x, in_y = x1 - cx, y1 - cy
+    out_len, in_len = math.hypot(out_x, out_y) or 1.0, math.hypot(in_x, in_y) or 1.0
     back = ax.transData.inverted().transform
-    a = back((x0 + ax_ / a_len * cut_start, y0 + ay_ / a_len * cut_start))
-    b = back((x1 - bx_ / b_len * cut_end, y1 - by_ / b_len * cut_end))
+    a = back((x0 + out_x / out_len * cut_start, y0 + out_y / out_len * cut_start))
+    b = back((x1 - in_x / in_len * cut_end, y1 - in_y / in_len * cut_end))
     return (float(a[0]), float(a[1])), (float(b[0]), float(b[1]))
 
 

@@ -209,15 +209,14 @@ def triple_lines(nquads: bytes) -> list[bytes]:
     """The N-Triples lines of an N-Quads document whose quads are all in one named graph
     (an article graph file): each line with its graph term cut off, no parsing. Anything
     else (several graphs, the default graph) is parsed and written out by pyoxigraph."""
-    from pyoxigraph import parse
+    from pyoxigraph import NamedNode, parse
 
     lines = nquads.splitlines(keepends=True)
     if not lines:
         return []
     first = next(iter(parse(lines[0], RdfFormat.N_QUADS)), None)
-    name = getattr(first, "graph_name", None)
-    if first is not None and type(name).__name__ == "NamedNode":
-        tail = f" {name} .\n".encode()
+    if first is not None and isinstance(first.graph_name, NamedNode):
+        tail = f" {first.graph_name} .\n".encode()
         if all(line.endswith(tail) for line in lines):
             return [line[: -len(tail)] + b" .\n" for line in lines]
     return [f"{quad.triple} .\n".encode() for quad in parse(nquads, RdfFormat.N_QUADS)]
@@ -238,7 +237,7 @@ def stream_turtle(run_nquads: bytes, graph_files: Iterable[str | os.PathLike[str
             as tmp:
         lines = os.path.join(tmp, "triples.nt")
         with open(lines, "wb") as out:
-            out.writelines(triple_lines(run_nquads) if run_nquads.strip() else [])
+            out.writelines(triple_lines(run_nquads))
             for source in graph_files:
                 with open(source, "rb") as graph_file:
                     out.writelines(triple_lines(graph_file.read()))

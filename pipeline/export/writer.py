@@ -109,9 +109,10 @@ def export_streamed(
     """As :func:`export_graphs`, from the run's metadata graph (N-Quads) and the per-article
     graph files, in the order given: ``graph.ttl`` and ``graph.trig`` are streamed
     (:func:`pipeline.export.rdf.stream_trig` concatenates each graph file's TriG chunk,
-    :func:`~.stream_turtle` sorts their triples), never held whole; the property graph (GraphML, GEXF, Cytoscape) is merged from each graph
-    file's fragment (``article_graphs.read_fragments``; ``graph_sha256`` gives each file's
-    hash, to check its fragment file against), never from the corpus's RDF at once.
+    :func:`~.stream_turtle` sorts their triples), never held whole; the property graph
+    (GraphML, GEXF, Cytoscape) is merged from each graph file's fragment
+    (``article_graphs.read_fragments``; ``graph_sha256`` gives each file's hash, to check its
+    fragment file against), never from the corpus's RDF at once.
     ``layout_cache``: a file keeping the layouts of the graph's components between runs
     (:class:`pipeline.export.layout.LayoutCache`). ``run_dataset``: the run's metadata graph
     as an rdflib Dataset, if the caller has it (else parsed from ``run_nquads``)."""
@@ -191,21 +192,18 @@ EXPORT_MODULES = (
 )
 
 
-def preload() -> float:
-    """Import what the exports need (matplotlib alone takes most of a second), returning the
-    seconds it took. A run calls it while it would wait anyway (its workers load the model),
-    so the end of the run, and the child process the page and picture are drawn in, find
-    them imported. A module that is not installed is left to fail where it is used."""
+def preload() -> None:
+    """Import what the exports need (matplotlib alone takes most of a second). A long run
+    calls it between results, so the end of the run, and the child process the page and
+    picture are drawn in, find them imported. A module that is not installed is left to fail
+    where it is used."""
     import importlib
-    import time
 
-    started = time.perf_counter()
     for name in EXPORT_MODULES:
         try:
             importlib.import_module(name)
         except ImportError:
             pass
-    return time.perf_counter() - started
 
 
 def write_views(G: Any, paths: Mapping[str, Path], sources: Mapping[str, str],
@@ -214,27 +212,14 @@ def write_views(G: Any, paths: Mapping[str, Path], sources: Mapping[str, str],
     both drawn with one layout of ``G``; ``sources`` / ``titles``: article id -> URL /
     headline, shown and linked in the page. ``layout_cache``: a JSON file of component
     layouts, read if it is there and valid, and rewritten with those of ``G``."""
-    import json
-
     from pipeline.export.html_view import write_html
     from pipeline.export.layout import LayoutCache, graph_layout
     from pipeline.export.picture import write_picture
 
-    cache = None
-    if layout_cache is not None:
-        try:
-            entries = json.loads(Path(layout_cache).read_bytes())
-            cache = LayoutCache(entries if isinstance(entries, dict) else None)
-        except (OSError, ValueError):
-            cache = LayoutCache()
+    cache = LayoutCache.read(layout_cache) if layout_cache is not None else None
     positions = graph_layout(G, cache=cache)
     if cache is not None:
-        from pipeline.export.atomic import atomic_write
-
-        try:
-            atomic_write(layout_cache, json.dumps(cache.used, separators=(",", ":")))
-        except OSError:
-            pass  # a cache: the next run lays the graph out again
+        cache.write(layout_cache)
     write_html(G, paths["html"], sources=dict(sources), titles=dict(titles),
                positions=positions)
     write_picture(G, paths["png"], paths["svg"], positions=positions)
