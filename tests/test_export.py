@@ -18,6 +18,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import networkx as nx
+from lxml import etree
 import pyoxigraph
 import pytest
 from rdflib import Dataset, Graph, Literal, URIRef
@@ -33,6 +34,7 @@ from pipeline.export.property_graph import (
     EVIDENCE_MAX_CHARS,
     NODE_ATTRIBUTES,
     to_property_graph,
+    xml_safe_graph,
 )
 from pipeline.export.rdf import write_trig, write_turtle
 from pipeline.export.report import write_run_report
@@ -618,15 +620,29 @@ def test_graphml_reads_back_with_named_unique_keys(G, tmp_path):
     assert not re.search(r'<key id="d[0-9]+"', text)
 
 
-def test_graphml_without_clashing_names_is_networkx_output_unchanged(tmp_path):
-    G = nx.MultiDiGraph()
-    G.add_edge("a", "b", key="k", relation="x")
-    G.nodes["a"]["label"] = "A"
-    G.nodes["b"]["label"] = "B"
-    write_graphml(G, tmp_path / "g.graphml")
-    nx.write_graphml(G, tmp_path / "nx.graphml", named_key_ids=True, prettyprint=False)
-    expected = (tmp_path / "nx.graphml").read_bytes()
-    assert (tmp_path / "g.graphml").read_bytes() == expected.rstrip(b"\n") + b"\n"
+def _declared_keys(path):
+    """(for, attr.name, attr.type) of a GraphML file's keys."""
+    root = etree.parse(str(path)).getroot()
+    return sorted((k.get("for"), k.get("attr.name"), k.get("attr.type"))
+                  for k in root.iter("{http://graphml.graphdrawing.org/xmlns}key"))
+
+
+def test_graphml_reads_back_as_networkx_written_file(G, tmp_path):
+    """Our streaming writer and networkx's give the same graph, with the same key types."""
+    G = G.copy()  # the fixture is shared
+    G.graph["name"] = "aerokg <test> & co"
+    G.add_node("odd", flag=True, count=3, label='a "quoted"\nline\tand\r\x00 control')
+    write_graphml(G, tmp_path / "ours.graphml")
+    nx.write_graphml(xml_safe_graph(G), tmp_path / "nx.graphml", named_key_ids=True,
+                     prettyprint=False)
+    ours, theirs = (nx.read_graphml(tmp_path / name) for name in ("ours.graphml", "nx.graphml"))
+    assert ours.graph == theirs.graph
+    assert ours.graph["name"] == "aerokg <test> & co"
+    assert ours.nodes["odd"]["label"] == 'a "quoted"\nline\tand\r control'
+    assert dict(ours.nodes(data=True)) == dict(theirs.nodes(data=True))
+    assert type(ours) is type(theirs)
+    assert sorted(ours.edges(data=True), key=repr) == sorted(theirs.edges(data=True), key=repr)
+    assert _declared_keys(tmp_path / "ours.graphml") == _declared_keys(tmp_path / "nx.graphml")
 
 
 def test_gexf_reads_back(G, tmp_path):
@@ -715,10 +731,11 @@ def test_writer_that_raises_leaves_previous_export(dataset, tmp_path, monkeypatc
     path = tmp_path / "graph.graphml"
     path.write_bytes(b"previous")
 
-    def broken(*args, **kwargs):
+    def broken(G):
+        yield "<?xml version='1.0' encoding='utf-8'?>\n<graphml>"
         raise ValueError("serializer failed")
 
-    monkeypatch.setattr(graphml.nx, "write_graphml", broken)
+    monkeypatch.setattr(graphml, "graphml_lines", broken)
     with pytest.raises(ValueError):
         write_graphml(to_property_graph(dataset), path)
     assert path.read_bytes() == b"previous"

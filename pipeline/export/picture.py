@@ -106,7 +106,9 @@ def write_picture(
     svg = BytesIO()
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=_MISSING_GLYPH)  # emoji: drawn as a box
-        figure.savefig(png, format="png", dpi=dpi, metadata={"Software": None})
+        # zlib level 1: a quarter of the encoding time, a file 6% bigger
+        figure.savefig(png, format="png", dpi=dpi, metadata={"Software": None},
+                       pil_kwargs={"compress_level": 1})
         if svg_path is not None:
             with matplotlib.rc_context({"svg.hashsalt": "aerokg", "svg.fonttype": "none"}):
                 figure.savefig(svg, format="svg", metadata={"Date": None, "Creator": None})
@@ -247,8 +249,10 @@ def _draw_edges(ax, G, pos, sizes, *, arrows: bool) -> None:
         vertices = [point for u, v in edges for point in (pos[u], pos[v])]
         codes = [Segments.MOVETO, Segments.LINETO] * len(edges)
         if edges:
-            ax.add_patch(PathPatch(Segments(vertices, codes), facecolor="none",
-                                   edgecolor=_EDGE_COLOR, linewidth=0.5, alpha=0.45, zorder=1))
+            # add_artist, not add_patch: the limits are set, and add_patch's update of the data
+            # limits walks the whole path (a third of a second for 5,000 edges)
+            ax.add_artist(PathPatch(Segments(vertices, codes), facecolor="none",
+                                    edgecolor=_EDGE_COLOR, linewidth=0.5, alpha=0.45, zorder=1))
         return
     parallel: dict[frozenset, int] = defaultdict(int)
     for u, v in edges:

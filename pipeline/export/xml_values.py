@@ -1,0 +1,79 @@
+"""Export stage, XML helpers shared by the GraphML and GEXF writers: escaping, XML 1.0
+characters only, and the attribute types both formats declare (``string``, ``boolean``,
+``long``, ``double``, as networkx names Python's ``str``, ``bool``, ``int``, ``float``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from pipeline.mapping.vocab import xml_text
+
+__all__ = ["key_types", "value_text", "xml_attribute", "xml_content"]
+
+
+def key_types(datas: Iterable[dict]) -> dict[str, str]:
+    """Attribute name -> XML type (GraphML's and GEXF's names), in the order names first appear.
+
+    >>> key_types([{"label": "a", "n": 1}, {"n": 2.5, "ok": True}])
+    {'label': 'string', 'n': 'double', 'ok': 'boolean'}
+    """
+    seen: dict[str, set[type]] = {}
+    for data in datas:
+        for name, value in data.items():
+            if value is not None:
+                seen.setdefault(str(name), set()).add(type(value))
+    return {name: _xml_type(types) for name, types in seen.items()}
+
+
+def _xml_type(types: set[type]) -> str:
+    kinds = {_KIND.get(t) or next((k for base, k in _BASES if issubclass(t, base)), "string")
+             for t in types}
+    if len(kinds) == 1:
+        return kinds.pop()
+    return "string" if "string" in kinds or "boolean" in kinds else "double"
+
+
+_KIND = {str: "string", bool: "boolean", int: "long", float: "double"}
+_BASES = ((bool, "boolean"), (int, "long"), (float, "double"))
+
+
+def value_text(value: object) -> str:
+    """A value as written in XML: ``str(value)``, booleans ``true``/``false``."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def xml_content(text: str) -> str:
+    r"""``text`` as XML character data: XML 1.0 characters only, ``& < >`` escaped.
+
+    >>> xml_content("R&D <b>\x00")
+    'R&amp;D &lt;b&gt;'
+    """
+    text = xml_text(text)
+    if "&" in text:
+        text = text.replace("&", "&amp;")
+    if "<" in text:
+        text = text.replace("<", "&lt;")
+    if ">" in text:
+        text = text.replace(">", "&gt;")
+    if "\r" in text:
+        text = text.replace("\r", "&#13;")
+    return text
+
+
+def xml_attribute(text: str) -> str:
+    r"""``text`` as a double-quoted XML attribute value: as :func:`xml_content`, plus ``"``, tab
+    and line breaks as character references (an XML parser would turn them into spaces).
+
+    >>> xml_attribute('a "b"\nc')
+    'a &quot;b&quot;&#10;c'
+    """
+    text = xml_content(text)
+    if '"' in text:
+        text = text.replace('"', "&quot;")
+    if "\n" in text:
+        text = text.replace("\n", "&#10;")
+    if "\t" in text:
+        text = text.replace("\t", "&#9;")
+    return text
