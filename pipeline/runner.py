@@ -271,7 +271,9 @@ class _Run:
         self.store_pending: list[tuple[str, bytes, str]] = []  # (id, N-Quads, sha256) to load
         self.preloaded = False  # the exports' modules imported (pipeline.export.writer.preload)
         self.warmed = False  # the mapping stage's tables built (pipeline.workers.warm_mapping)
+        self.tail_taken = False  # the pipeline loaded here too (workers.Processor.take_tail)
         self.submitted = 0  # articles handed to the processor this run
+        self.prefetch: Any = None  # pipeline.export.writer.FragmentPrefetch, see prefetch_export
 
     # -- the run ---------------------------------------------------------------------------
     def execute(self) -> RunResult:
@@ -289,6 +291,8 @@ class _Run:
             self.open_store()
             with progress as advance:
                 self.advance = advance
+                if self.expects_changes():
+                    self.start_processor()  # the model loads while the corpus is read
                 for item in _read_corpus(self.paths, self.max_bytes, self.force_language,
                                          self.known_language):
                     if _is_problem(item):
@@ -362,6 +366,26 @@ class _Run:
         if len(self.queue) >= self.batch_size:
             self.process_queue()
 
+    def expects_changes(self) -> bool:
+        """Whether the workers are worth starting before the corpus is read: a local run
+        with workers, and a new or forced one, or an article file modified since the
+        manifest was last written (a cheap guess: the content hashes decide what is
+        processed; a wrong guess costs a worker that loads the model and is stopped)."""
+        from pipeline.corpus import discover
+
+        if self.executor != "local" or self.workers < 1:
+            return False
+        files, _ = discover(self.paths)
+        if not files:
+            return False
+        if self.full or not self.manifest.articles:
+            return True
+        try:
+            written = self.manifest_path.stat().st_mtime
+            return any(path.stat().st_mtime > written for path in files)
+        except OSError:
+            return False
+
     def known_language(self, article: Any) -> str | None:
         """The language an earlier run found for this very article (same content hash), so
         an unchanged corpus is not run through language identification again."""
@@ -407,18 +431,24 @@ class _Run:
         self.start_processor()
         for article, why in batch:
             self.why[article.id] = why
+        # One worker: the first batch is mapped in the worker, so that a re-run of a few
+        # changed articles never loads spaCy here; from the second on, the worker ships
+        # parsed Docs and this process maps them, alongside.
+        warm = (not self.warmed and self.submitted >= self.batch_size
+                and getattr(self.processor, "can_ship_docs", False)
+                and self.processor.start_shipping_docs())
         self.processor.submit([article for article, _ in batch])
-        ships_docs = getattr(self.processor, "ship_docs", False)
-        if not self.warmed and ships_docs:
-            # the worker is loading the model: this process builds the mapping stage's tables
-            # for the Docs it will ship
+        if warm:
+            # the worker is still busy with the first batch (or loading the model): this
+            # process builds the mapping stage's tables for the Docs it will ship
             from pipeline.workers import warm_mapping
 
             self.warmed = True
             self.seconds["preload"] = self.seconds.get("preload", 0.0) + _timed(warm_mapping)
         self.submitted += len(batch)
-        if (not self.preloaded and self.submitted >= LONG_RUN_ARTICLES
-                and getattr(self.processor, "workers", 1) > 0):
+        long_run = (self.submitted >= LONG_RUN_ARTICLES
+                    and getattr(self.processor, "workers", 1) > 0)
+        if long_run and not self.preloaded:
             # a long run: this process has time, between results, for the exports' imports
             # (in a short one, the child process that draws the page imports them itself,
             # while this one writes the RDF files)
@@ -426,10 +456,11 @@ class _Run:
 
             self.preloaded = True
             self.seconds["preload"] = self.seconds.get("preload", 0.0) + _timed(preload)
-            if ships_docs:
-                # and it takes over the pipeline's rule-based tail (workers.tail_components),
-                # so the one worker parses sooner
-                self.seconds["load_model"] += self.processor.take_tail()
+        if long_run and self.warmed and not self.tail_taken:
+            # and, with one worker shipping Docs, it takes over the pipeline's rule-based
+            # tail (workers.tail_components), so that the worker parses sooner
+            self.tail_taken = True
+            self.seconds["load_model"] += self.processor.take_tail()
         for article, result in self.processor.results():
             self.handle(article, result)
 
@@ -464,11 +495,35 @@ class _Run:
 
     def finish_processing(self) -> None:
         if self.processor is not None:
+            if getattr(self.processor, "in_flight", None):
+                self.seconds["prefetch"] = _timed(self.prefetch_export)
             for article, result in self.processor.drain():
                 self.handle(article, result)
             self.seconds["load_model"] += self.processor.load_seconds
-            self.nlp = self.processor.nlp or (self.processor.model_path
-                                              if self.processor.workers > 0 else None)
+            if self.submitted:
+                self.nlp = self.processor.nlp or (self.processor.model_path
+                                                  if self.processor.workers > 0 else None)
+
+    def prefetch_export(self) -> None:
+        """While the workers finish, merge the property-graph fragments of the articles read
+        unchanged (a re-run's), which the export then need not read again."""
+        from pipeline.export.writer import FragmentPrefetch
+
+        files, shas = [], []
+        for article_id, report_entry in self.articles.items():
+            entry = self.manifest.articles.get(article_id)
+            if (report_entry.get("status") == "unchanged" and entry is not None
+                    and entry.get("status") == "ok" and entry.get("graph_sha256")):
+                files.append(self.graphs_dir / article_graphs.graph_file_name(article_id))
+                shas.append(entry["graph_sha256"])
+        if not files:
+            return
+        prefetch = FragmentPrefetch()
+        try:
+            prefetch.add(files, shas)
+        except Exception:  # noqa: BLE001  (the export reads them again, and reports errors)
+            return
+        self.prefetch = prefetch
 
     def handle(self, article: Any, result: Any) -> None:
         """Write one article's result: graph file, store, then manifest entry."""
@@ -688,7 +743,9 @@ class _Run:
             run_nquads, [self.graphs_dir / article_graphs.graph_file_name(i) for i in by_graph],
             self.out_dir,
             graph_sha256=[self.manifest.articles[i].get("graph_sha256", "") for i in by_graph],
-            layout_cache=self.state_dir / LAYOUT_CACHE_FILE, run_dataset=dataset)
+            layout_cache=self.state_dir / LAYOUT_CACHE_FILE, run_dataset=dataset,
+            prefetch=self.prefetch)
+        self.prefetch = None
         self.manifest.outputs = {
             "key": key,
             "run": str(run_info.iri),

@@ -360,7 +360,10 @@ class Processor:
         self.max_in_flight = 8 * max(1, self.workers)  # tasks submitted ahead: bounded memory
         # One worker leaves a core to this process: it ships parsed Docs and the whole mapping
         # stage runs here. With more, this process would be the bottleneck: workers analyse.
-        self.ship_docs = self.workers == 1
+        # The caller turns shipping on (the main process then needs spaCy and the mapping
+        # tables: a couple of seconds, worth it for a run of more than a few articles).
+        self.can_ship_docs = self.workers == 1
+        self.ship_docs = False
         # ...and once it has loaded the pipeline too (take_tail), the worker leaves the tail
         # components to it
         self.tail_nlp: Any = None
@@ -379,6 +382,12 @@ class Processor:
             self.load_seconds += time.perf_counter() - started
         # results come out one by one, each written by the caller before the next is mapped
         self.local = zip(batch, iter_batch(self.nlp, batch), strict=True)
+
+    def start_shipping_docs(self) -> bool:
+        """From the next batch on, the one worker ships parsed Docs (see ``can_ship_docs``);
+        whether it will."""
+        self.ship_docs = self.can_ship_docs
+        return self.ship_docs
 
     def take_tail(self) -> float:
         """One worker (``ship_docs``): load the pipeline in this process too, and from the

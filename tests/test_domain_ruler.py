@@ -57,6 +57,68 @@ def test_fast_loading_ruler_matches_spacys_entity_ruler():
         rulers[1].get_pipe("aerokg_entity_ruler").patterns
 
 
+def test_orth_matcher_finds_what_spacys_phrase_matcher_finds():
+    """OrthPhraseMatcher against spaCy's PhraseMatcher on the shipped patterns: the same set
+    of (match id, start, end), overlapping matches included."""
+    from pathlib import Path
+
+    from spacy.matcher import PhraseMatcher
+
+    from pipeline.nlp.rulers import OrthPhraseMatcher, _word_splitter
+
+    nlp = spacy.blank("it")
+    ours, theirs = OrthPhraseMatcher(nlp.vocab), PhraseMatcher(nlp.vocab, attr="ORTH")
+    split = _word_splitter(nlp.tokenizer)
+    by_label: dict[str, list[str]] = {}
+    for entry in gazetteer.all_patterns():
+        by_label.setdefault(entry["label"], []).append(entry["pattern"])
+    for label, texts in by_label.items():
+        ours.add(label, [split(text) for text in texts])
+        theirs.add(label, list(nlp.tokenizer.pipe(texts)))
+    folder = Path(__file__).parent / "data" / "wikinews-dev"
+    for path in sorted(folder.glob("*.txt")):
+        doc = nlp(path.read_text(encoding="utf-8"))
+        assert set(ours(doc)) == set(theirs(doc))
+    assert len(ours) == len(theirs) == len(by_label)
+    assert "LOC" in ours and "PER" not in ours
+
+
+def test_pattern_words_are_the_tokenizers():
+    """Patterns of plain words are split on spaces, not tokenized: on every shipped pattern
+    (the domain ruler's and the full-name ruler's), that gives the tokenizer's tokens."""
+    from pipeline.nlp.rulers import _word_splitter
+
+    nlp = spacy.blank("it")
+    split = _word_splitter(nlp.tokenizer)
+    texts = {entry["pattern"] for entry in gazetteer.all_patterns()}
+    texts |= {entry["pattern"] for entry in gazetteer.full_name_organisation_patterns(nlp)}
+    texts |= {"Reggio  Emilia", " Bari", "po'", "l'Aquila", "Forlì-Cesena", "A4", "10km"}
+    for text in sorted(texts):
+        assert split(text) == tuple(token.text for token in nlp.tokenizer(text)), text
+
+
+def test_ruler_saves_loads_and_removes_patterns(tmp_path):
+    nlp = spacy.blank("it")
+    ruler = nlp.add_pipe("aerokg_entity_ruler")
+    ruler.add_patterns([{"label": "LOC", "pattern": "Reggio Emilia", "id": "reggio"},
+                        {"label": "ORG", "pattern": "Leonardo S.p.A.", "id": "leonardo"},
+                        {"label": "ORG", "pattern": "ASI"}])
+    text = "Leonardo S.p.A. e l'ASI a Reggio Emilia"
+    before = [(e.text, e.label_, e.ent_id_) for e in nlp(text).ents]
+    assert before == [("Leonardo S.p.A.", "ORG", "leonardo"), ("ASI", "ORG", ""),
+                      ("Reggio Emilia", "LOC", "reggio")]
+    nlp.to_disk(tmp_path / "model")
+    loaded = spacy.load(tmp_path / "model")
+    assert [(e.text, e.label_, e.ent_id_) for e in loaded(text).ents] == before
+    assert loaded.get_pipe("aerokg_entity_ruler").patterns == ruler.patterns
+    loaded.get_pipe("aerokg_entity_ruler").remove("reggio")
+    assert [e.text for e in loaded(text).ents] == ["Leonardo S.p.A.", "ASI"]
+    lower = spacy.blank("it").add_pipe("aerokg_entity_ruler",
+                                       config={"phrase_matcher_attr": "LOWER"})
+    lower.add_patterns([{"label": "ORG", "pattern": "asi"}])
+    assert [e.text for e in lower(lower.nlp("l'ASI")).ents] == ["ASI"]
+
+
 def test_places_and_companies(nlp):
     doc = nlp(
         "La delegazione ha visitato Aerea spa di Turate e Leonardo a Venegono Superiore, "

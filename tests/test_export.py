@@ -800,3 +800,29 @@ def test_export_stage_imports_no_nlp():
             assert not name.startswith(("spacy", "pipeline.nlp")), (module.name, name)
             if name.startswith("pipeline.mapping"):
                 assert name == "pipeline.mapping.vocab", (module.name, name)
+
+
+def test_a_prefetch_is_used_only_for_the_same_files():
+    from pipeline.export.writer import FragmentPrefetch
+
+    prefetch = FragmentPrefetch()
+    prefetch.files = {"graphs/a.nq": "1", "graphs/b.nq": "2"}
+    assert prefetch.matches({"graphs/a.nq": "1", "graphs/b.nq": "2", "graphs/c.nq": "3"})
+    assert not prefetch.matches({"graphs/a.nq": "1", "graphs/b.nq": "changed"})
+    assert not prefetch.matches({"graphs/a.nq": "1"})  # b.nq is gone from the corpus
+    assert not prefetch.matches({"graphs/a.nq": "1", "graphs/b.nq": ""})  # hash unknown
+
+
+def test_fragments_merged_in_two_steps_give_the_same_graph(dataset):
+    from pipeline.export.property_graph import FragmentMerger, graph_fragment
+
+    fragments = [graph_fragment(graph) for graph in dataset.graphs() if len(graph)]
+    assert len(fragments) >= 2
+    merger = FragmentMerger()
+    merger.add(fragments[0])
+    early = merger.graph()
+    for fragment in fragments[1:]:
+        merger.add(fragment)
+    whole = to_property_graph(dataset)
+    assert nx.utils.graphs_equal(merger.graph(), whole)
+    assert early.number_of_nodes() < whole.number_of_nodes()

@@ -70,6 +70,52 @@ def test_a_long_one_worker_run_runs_the_tail_here_and_gives_the_same_bytes(
     assert graph_files(one) == graph_files(here)
 
 
+def test_a_one_worker_rerun_of_an_edited_article(corpus, tmp_path, model_dir, monkeypatch):
+    """A re-run with one edited article: the worker is started before the corpus is read
+    (a file is newer than the manifest), maps its one batch itself (no Docs shipped, so this
+    process needs no spaCy), the unchanged articles' fragments are merged while it works, and
+    the files are those of a clean run."""
+    from pipeline import runner
+    from pipeline.export import writer
+
+    guesses, shipped, prefetched = [], [], []
+    real_guess, real_add = runner._Run.expects_changes, writer.FragmentPrefetch.add
+    real_submit = workers.Processor.submit
+
+    def expects_changes(self):
+        guesses.append(real_guess(self))
+        return guesses[-1]
+
+    def submit(self, batch):
+        shipped.append(self.ship_docs)
+        return real_submit(self, batch)
+
+    def add(self, files, shas):
+        prefetched.append(sorted(path.name for path in files))
+        return real_add(self, files, shas)
+
+    monkeypatch.setattr(runner._Run, "expects_changes", expects_changes)
+    monkeypatch.setattr(workers.Processor, "submit", submit)
+    monkeypatch.setattr(writer.FragmentPrefetch, "add", add)
+    out, clean = tmp_path / "out", tmp_path / "clean"
+    assert aerokg_run(corpus, out, model_dir, "--workers", "1").exit_code == 0
+    assert guesses == [True] and shipped[0] is False and any(shipped)  # long: ships from #2
+    assert aerokg_run(corpus, out, model_dir, "--workers", "1").exit_code == 0
+    assert guesses == [True, False]  # nothing newer than the manifest
+    edited = corpus / "extra3.txt"
+    edited.write_text("title: extra 3\n\nLa FIAT e Mario a Torino.\n", encoding="utf-8")
+    guesses.clear(), shipped.clear(), prefetched.clear()
+    assert aerokg_run(corpus, out, model_dir, "--workers", "1").exit_code == 0
+    assert guesses == [True] and shipped == [False]
+    assert len(prefetched) == 2 and len(prefetched[0]) == len(ARTICLES) + 8
+    assert not any(name.startswith("extra3-") for name in prefetched[0])
+    assert len(prefetched[1]) == 1 and prefetched[1][0].startswith("extra3-")
+    assert report_of(out)["seconds"]["prefetch"] >= 0
+    assert aerokg_run(corpus, clean, model_dir, "--workers", "1").exit_code == 0
+    assert outputs(out) == outputs(clean)
+    assert graph_files(out) == graph_files(clean)
+
+
 def test_a_worker_that_dies_fails_only_its_article(corpus, tmp_path, model_dir, monkeypatch):
     parent = os.getpid()
     real = workers.analyse_article

@@ -249,27 +249,57 @@ def merge_fragments(
 
     Fragments are read once, in any order; memory holds the nodes and edges being built, not
     the RDF."""
-    tree = tree or _class_tree()
-    types: dict[str, set[URIRef]] = defaultdict(set)
-    seen_in: dict[str, set[str]] = defaultdict(set)
-    quoted_in: dict[str, set[str]] = defaultdict(set)
-    literals: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-    role_labels = {str(k): v for k, v in tree.role_labels.items()}
-    dataset_role_labels: dict[str, str] = {}
-    candidates: list[dict[str, Any]] = []
+    merger = FragmentMerger(tree)
     for fragment in fragments:
+        merger.add(fragment)
+    return merger.graph()
+
+
+class FragmentMerger:
+    """:func:`merge_fragments` in two steps: ``add`` fragments as they come (in any order),
+    then ``graph()``. A re-run adds the unchanged articles' fragments while it waits for its
+    worker, and the changed ones after."""
+
+    def __init__(self, tree: _ClassTree | None = None) -> None:
+        self.tree = tree or _class_tree()
+        self.types: dict[str, set[URIRef]] = defaultdict(set)
+        self.seen_in: dict[str, set[str]] = defaultdict(set)
+        self.quoted_in: dict[str, set[str]] = defaultdict(set)
+        self.literals: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+        self.dataset_role_labels: dict[str, str] = {}
+        self.candidates: list[dict[str, Any]] = []
+
+    def add(self, fragment: dict[str, Any]) -> None:
         article = fragment["article"]
         for subject, classes in fragment["types"].items():
-            types[subject].update(URIRef(c) for c in classes)
-            seen_in[subject].add(article)
+            self.types[subject].update(URIRef(c) for c in classes)
+            self.seen_in[subject].add(article)
         for quotation in fragment["quotations"]:
-            quoted_in[quotation].add(article)
+            self.quoted_in[quotation].add(article)
         for subject, values in fragment["literals"].items():
             for key, texts in values.items():
-                literals[subject][key].update(texts)
+                self.literals[subject][key].update(texts)
         for concept, label in fragment["role_labels"].items():
-            dataset_role_labels[concept] = min(label, dataset_role_labels.get(concept, label))
-        candidates.extend(fragment["edges"])
+            known = self.dataset_role_labels.get(concept, label)
+            self.dataset_role_labels[concept] = min(label, known)
+        self.candidates.extend(fragment["edges"])
+
+    def graph(self) -> nx.MultiDiGraph:
+        """The property graph of the fragments added so far."""
+        return _build_graph(self.tree, self.types, self.seen_in, self.quoted_in, self.literals,
+                            self.dataset_role_labels, self.candidates)
+
+
+def _build_graph(
+    tree: _ClassTree,
+    types: dict[str, set[URIRef]],
+    seen_in: dict[str, set[str]],
+    quoted_in: dict[str, set[str]],
+    literals: dict[str, dict[str, set[str]]],
+    dataset_role_labels: dict[str, str],
+    candidates: list[dict[str, Any]],
+) -> nx.MultiDiGraph:
+    role_labels = {str(k): v for k, v in tree.role_labels.items()}
     role_labels.update(dataset_role_labels)
 
     nodes: dict[str, dict[str, object]] = {}
@@ -352,6 +382,10 @@ def _xml_value(value: object) -> object:
 
 
 def _xml_attrs(attrs: dict) -> dict:
+    joined = "".join([name for name in attrs if isinstance(name, str)]
+                     + [value for value in attrs.values() if isinstance(value, str)])
+    if xml_text(joined) == joined:  # the common case: one regex scan instead of one a value
+        return dict(attrs)
     return {_xml_value(name): _xml_value(value) for name, value in attrs.items()}
 
 

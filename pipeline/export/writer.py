@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # the writers (rdflib, networkx) are imported when something is written
     from rdflib import Dataset
 
-__all__ = ["GRAPH_FILES", "OUTPUT_FILES", "export_all", "export_graphs",
+__all__ = ["GRAPH_FILES", "OUTPUT_FILES", "FragmentPrefetch", "export_all", "export_graphs",
            "export_streamed", "preload"]
 
 #: Output name -> file name in the output directory, in the order they are written.
@@ -38,6 +38,41 @@ OUTPUT_FILES: dict[str, str] = {
 
 #: The graph files among them (all but the run report).
 GRAPH_FILES: dict[str, str] = {k: v for k, v in OUTPUT_FILES.items() if k != "report"}
+
+
+class FragmentPrefetch:
+    """Property-graph fragments of article graph files, merged ahead of the export: a re-run
+    merges its unchanged articles' while its worker loads the model and parses the changed
+    ones, then :func:`export_streamed` adds the rest. ``files``: path -> sha256 of what was
+    added; ``sources`` / ``titles``: article id -> URL / headline, for the page."""
+
+    def __init__(self) -> None:
+        from pipeline.export.property_graph import FragmentMerger
+
+        self.merger = FragmentMerger()
+        self.files: dict[str, str] = {}
+        self.sources: dict[str, str] = {}
+        self.titles: dict[str, str] = {}
+
+    def add(self, graph_files: list[Path], graph_sha256: list[str]) -> None:
+        """Merge the fragments of ``graph_files`` (each file's hash in ``graph_sha256``; ""
+        for one to compute)."""
+        from pipeline import article_graphs
+
+        for path, sha in zip(graph_files, graph_sha256, strict=True):
+            sha = sha or _file_sha256(path)
+            for fragment in article_graphs.read_fragments(path, sha):
+                source = fragment.get("source") or {}
+                if source.get("url"):
+                    self.sources.setdefault(fragment["article"], source["url"])
+                if source.get("title"):
+                    self.titles.setdefault(fragment["article"], source["title"])
+                self.merger.add(fragment)
+            self.files[str(path)] = sha
+
+    def matches(self, wanted: Mapping[str, str]) -> bool:
+        """Whether every file merged is in ``wanted`` (path -> sha256) with its hash."""
+        return all(wanted.get(path) == sha for path, sha in self.files.items())
 
 
 def export_all(
@@ -104,7 +139,7 @@ def export_graphs(
 def export_streamed(
     run_nquads: bytes, graph_files: list[Path], out_dir: str | os.PathLike[str],
     graph_sha256: list[str] | None = None, layout_cache: Path | None = None,
-    run_dataset: Dataset | None = None,
+    run_dataset: Dataset | None = None, prefetch: FragmentPrefetch | None = None,
 ) -> tuple[dict[str, Path], dict[str, Any]]:
     """As :func:`export_graphs`, from the run's metadata graph (N-Quads) and the per-article
     graph files, in the order given: ``graph.ttl`` and ``graph.trig`` are streamed
@@ -115,7 +150,9 @@ def export_streamed(
     fragment file against), never from the corpus's RDF at once.
     ``layout_cache``: a file keeping the layouts of the graph's components between runs
     (:class:`pipeline.export.layout.LayoutCache`). ``run_dataset``: the run's metadata graph
-    as an rdflib Dataset, if the caller has it (else parsed from ``run_nquads``)."""
+    as an rdflib Dataset, if the caller has it (else parsed from ``run_nquads``).
+    ``prefetch``: fragments of some of ``graph_files`` merged ahead (:class:`FragmentPrefetch`);
+    used if each of its files is among ``graph_files`` with the same hash, else ignored."""
     import warnings
 
     from rdflib import Dataset
@@ -124,7 +161,7 @@ def export_streamed(
     from pipeline.export.cytoscape import write_cyjs
     from pipeline.export.gexf import write_gexf
     from pipeline.export.graphml import write_graphml
-    from pipeline.export.property_graph import graph_fragment, merge_fragments
+    from pipeline.export.property_graph import graph_fragment
     from pipeline.export.rdf import stream_trig, stream_turtle
 
     directory = Path(out_dir)
@@ -139,23 +176,17 @@ def export_streamed(
             run_graphs.parse(data=run_nquads, format="nquads")
     shas = graph_sha256 if graph_sha256 is not None else [""] * len(graph_files)
 
-    sources: dict[str, str] = {}
-    titles: dict[str, str] = {}
-
-    def fragments() -> Any:
-        for graph in run_graphs.graphs():
-            if len(graph):
-                yield graph_fragment(graph)
-        for path, sha in zip(graph_files, shas, strict=True):
-            for fragment in article_graphs.read_fragments(path, sha or _file_sha256(path)):
-                source = fragment.get("source") or {}
-                if source.get("url"):
-                    sources.setdefault(fragment["article"], source["url"])
-                if source.get("title"):
-                    titles.setdefault(fragment["article"], source["title"])
-                yield fragment
-
-    G = merge_fragments(fragments())
+    files = [Path(path) for path in graph_files]
+    wanted = {str(path): sha for path, sha in zip(files, shas, strict=True)}
+    if prefetch is None or not prefetch.matches(wanted):
+        prefetch = FragmentPrefetch()
+    for graph in run_graphs.graphs():
+        if len(graph):
+            prefetch.merger.add(graph_fragment(graph))
+    prefetch.add([path for path in files if str(path) not in prefetch.files],
+                 [wanted[str(path)] for path in files if str(path) not in prefetch.files])
+    G = prefetch.merger.graph()
+    sources, titles = prefetch.sources, prefetch.titles
     # the Cytoscape file, the page and the picture are made by a forked copy of this process
     # while this one streams the RDF files and writes the XML ones: two cores, about half the
     # wall time for a large corpus
