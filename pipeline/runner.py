@@ -505,9 +505,14 @@ class _Run:
                                                   if self.processor.workers > 0 else None)
 
     def prefetch_export(self) -> None:
-        """While the workers finish, merge the property-graph fragments of the articles read
-        unchanged (a re-run's), which the export then need not read again."""
+        """While the workers finish, make ready what comes next: the mapping stage's
+        spaCy-free half (:func:`pipeline.workers.warm_graphing`), and the property-graph
+        fragments of the articles read unchanged (a re-run's), merged, which the export then
+        need not read again."""
         from pipeline.export.writer import FragmentPrefetch
+        from pipeline.workers import warm_graphing
+
+        warm_graphing()
 
         files, shas = [], []
         for article_id, report_entry in self.articles.items():

@@ -75,6 +75,16 @@ def warm_mapping(lang: str = "it") -> None:
     _reader(lang)
 
 
+def warm_graphing() -> None:
+    """Import the spaCy-free half of the mapping stage (Document -> RDF) and build its
+    gazetteer table: what the main process needs to finish the Documents its workers send.
+    About half a second; a re-run does it while the workers load the model."""
+    from pipeline.mapping import entities, rdf  # noqa: F401
+    from pipeline.nlp.gazetteer import lookup
+
+    lookup("")
+
+
 def tail_components(nlp: Any) -> tuple[str, ...]:
     """The rule-based components at the end of ``nlp``, after its last trained one (for the
     shipped model: entity-edge trimming, the domain entity ruler, amounts and dates): they

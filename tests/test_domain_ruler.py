@@ -391,3 +391,13 @@ def test_organisation_alias_rules():
                 assert alias in gazetteer.LEXICON_ALIASES_OK, alias
     left_out = {"TAS", "ICE", "MIT", "ITA", "EAC", "IAF", "NRC", "Aerea"}
     assert not left_out & {a for r in gazetteer.load_organisations() for a in r["aliases"]}
+
+
+def test_shipped_lexicon_is_what_spacy_lookups_data_gives(tmp_path):
+    """The shipped word list (read in a few milliseconds) is the one made from the installed
+    spacy-lookups-data; remade byte for byte by write_italian_lexicon."""
+    assert gazetteer.italian_lexicon() == gazetteer.build_italian_lexicon()
+    assert {"piazza", "crema", "governo"} <= gazetteer.italian_lexicon()
+    assert "torino" not in gazetteer.italian_lexicon()
+    assert gazetteer.write_italian_lexicon(tmp_path / "lexicon.txt.gz") > 90_000
+    assert (tmp_path / "lexicon.txt.gz").read_bytes() == gazetteer.LEXICON_PATH.read_bytes()

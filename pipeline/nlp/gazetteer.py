@@ -247,12 +247,28 @@ def load_comuni() -> tuple[dict[str, str], ...]:
     return tuple(out)
 
 
+#: :func:`italian_lexicon`'s words, one a line, gzipped: made by :func:`build_italian_lexicon`
+#: from spacy-lookups-data (MIT licence) and shipped, since reading the lookup tables takes half a
+#: second and the list is needed by the first article of every run. A test checks that it is
+#: what the installed spacy-lookups-data gives; ``python -m pipeline.nlp.gazetteer`` remakes it.
+LEXICON_PATH = DATA_DIR / "italian_lexicon.txt.gz"
+
+
 @lru_cache(maxsize=1)
 def italian_lexicon() -> frozenset[str]:
     """Lower-case Italian words: lemmas of spaCy's Italian ``lemma_lookup`` table plus every
     lower-case form and lemma in the non-verbal per-POS tables of ``spacy-lookups-data`` (their
-    capitalised entries are proper nouns: "Torino", "Nasa", "Leonardo"). Empty, with a warning, if
-    the package is missing: then only the explicit exclusion list filters municipalities."""
+    capitalised entries are proper nouns: "Torino", "Nasa", "Leonardo"). Read from the shipped
+    :data:`LEXICON_PATH`; made from spacy-lookups-data if that file is missing."""
+    try:
+        return frozenset(gzip.decompress(LEXICON_PATH.read_bytes()).decode("utf-8").split("\n"))
+    except (OSError, EOFError, UnicodeDecodeError):
+        return build_italian_lexicon()
+
+
+def build_italian_lexicon() -> frozenset[str]:
+    """:func:`italian_lexicon` made from spacy-lookups-data; empty, with a warning, if the
+    package is missing: then only the explicit exclusion list filters municipalities."""
     try:
         data = importlib.resources.files("spacy_lookups_data") / "data"
     except ModuleNotFoundError:
@@ -269,7 +285,17 @@ def italian_lexicon() -> frozenset[str]:
     for pos in ("adj", "adp", "adv", "det", "noun", "num", "other", "pron"):
         for form, lemma in table("_" + pos).items():
             words.update(w for w in (form, lemma) if w == w.lower())  # capitalised: proper nouns
+    words.discard("")
     return frozenset(words)
+
+
+def write_italian_lexicon(path: Path = LEXICON_PATH) -> int:
+    """Write :func:`build_italian_lexicon` to ``path`` (sorted, gzipped, no timestamp, so the
+    same words give the same bytes); the number of words."""
+    words = build_italian_lexicon()
+    data = gzip.compress("\n".join(sorted(words)).encode("utf-8"), compresslevel=9, mtime=0)
+    path.write_bytes(data)
+    return len(words)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -542,6 +568,7 @@ __all__ = [
     "PLACE_CLASSES",
     "add_domain_ruler",
     "all_patterns",
+    "build_italian_lexicon",
     "country_patterns",
     "italian_lexicon",
     "load_comuni",
@@ -551,4 +578,9 @@ __all__ = [
     "municipality_is_pattern",
     "organisation_patterns",
     "place_patterns",
+    "write_italian_lexicon",
 ]
+
+
+if __name__ == "__main__":  # python -m pipeline.nlp.gazetteer: remake the shipped lexicon
+    print(f"{write_italian_lexicon()} words -> {LEXICON_PATH}")
