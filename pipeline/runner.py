@@ -742,6 +742,7 @@ class _Run:
         from pipeline.mapping import vocab
 
         corpus_store.set_run_graph(self.store, run_nquads, Path(vocab.ONTOLOGY_PATH))
+        steps: dict[str, float] = {}
         held = self.manifest.store.get("articles", {})
         by_graph = sorted(included, key=lambda i: (held.get(i, {}).get("graphs", []), i))
         paths, export = export_streamed(
@@ -749,7 +750,8 @@ class _Run:
             self.out_dir,
             graph_sha256=[self.manifest.articles[i].get("graph_sha256", "") for i in by_graph],
             layout_cache=self.state_dir / LAYOUT_CACHE_FILE, run_dataset=dataset,
-            prefetch=self.prefetch)
+            prefetch=self.prefetch, seconds=steps)
+        self.seconds.update({f"export_{name}": value for name, value in steps.items()})
         self.prefetch = None
         self.manifest.outputs = {
             "key": key,
