@@ -417,36 +417,50 @@ _SPOTS = (
 def _place(ax, renderer, taken, xy, text, radius, fontsize, *, weight, color, force,
            style="normal") -> bool:
     """Put ``text`` at the spot around ``xy`` that overlaps no other label and covers the
-    fewest nodes (when ``force``, the least overlapping spot); False if left out."""
+    fewest nodes (when ``force``, the least overlapping spot); False if left out.
+
+    The text is measured once; its box at each spot is that box moved by the spot's offset
+    and alignment (matplotlib aligns a text's box, so the boxes are exactly those it would
+    draw), and only the chosen spot gets an artist."""
+    from matplotlib.transforms import Bbox
+
     labels, discs = taken
+    style_args = {
+        "textcoords": "offset points", "fontsize": fontsize, "fontweight": weight,
+        "fontstyle": style, "color": color, "zorder": 5, "annotation_clip": False,
+        "parse_math": False, "multialignment": "center",
+        "bbox": {"boxstyle": "round,pad=0.18", "facecolor": "white", "edgecolor": "none",
+                 "alpha": 0.82},
+    }
+    probe = ax.annotate(text, xy, xytext=(0, 0), ha="left", va="bottom", **style_args)
+    measured = probe.get_window_extent(renderer)
+    probe.remove()
+    width, height = measured.width, measured.height
+    px_per_point = ax.figure.dpi / 72
     best = None
     for dx, dy, ha, va in _SPOTS:
-        artist = ax.annotate(
-            text, xy, xytext=(dx * radius, dy * radius), textcoords="offset points",
-            ha=ha, va=va, fontsize=fontsize, fontweight=weight, fontstyle=style, color=color,
-            zorder=5, annotation_clip=False, parse_math=False, multialignment="center",
-            bbox={"boxstyle": "round,pad=0.18", "facecolor": "white", "edgecolor": "none",
-                  "alpha": 0.82},
-        )
-        box = artist.get_window_extent(renderer).expanded(1.04, 1.1)
+        x0 = measured.x0 + dx * radius * px_per_point - width * _ALIGN_X[ha]
+        y0 = measured.y0 + dy * radius * px_per_point - height * _ALIGN_Y[va]
+        box = Bbox.from_bounds(x0, y0, width, height).expanded(1.04, 1.1)
         inside = ax.bbox.contains(box.x0, box.y0) and ax.bbox.contains(box.x1, box.y1)
         score = (labels.overlap(box.extents) + (0.0 if inside else 1e9),
                  discs.overlap(box.extents))
         if best is None or score < best[1]:
-            if best is not None:
-                best[0].remove()
-            best = (artist, score, box)
-        else:
-            artist.remove()
+            best = ((dx, dy, ha, va), score, box)
         if score == (0.0, 0.0):
             break
     assert best is not None
-    artist, (hard, _), box = best
+    (dx, dy, ha, va), (hard, _), box = best
     if hard == 0.0 or force:
+        ax.annotate(text, xy, xytext=(dx * radius, dy * radius), ha=ha, va=va, **style_args)
         labels.add(box.extents)
         return True
-    artist.remove()
     return False
+
+
+# How far (in widths / heights of the text's box) an alignment moves the box left / down.
+_ALIGN_X = {"left": 0.0, "center": 0.5, "right": 1.0}
+_ALIGN_Y = {"bottom": 0.0, "center": 0.5, "top": 1.0}
 
 
 class _Boxes:
