@@ -60,7 +60,8 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
@@ -93,6 +94,7 @@ __all__ = [
     "EVIDENCE_MAX_CHARS",
     "LABEL_MAX_CHARS",
     "to_property_graph",
+    "xml_safe_checked",
     "xml_safe_graph",
 ]
 
@@ -361,8 +363,9 @@ def xml_safe_graph(G: nx.Graph) -> nx.Graph:
     """``G`` itself if every string in it (node ids, edge keys, attribute names and values) is
     made of XML 1.0 characters; else a copy with the others removed (``vocab.xml_text``), so
     that GraphML and GEXF writers write files XML parsers read (and JSON writers files that
-    encode as UTF-8: lone surrogates go too)."""
-    if _is_xml_safe(G):
+    encode as UTF-8: lone surrogates go too). Inside :func:`xml_safe_checked`, its graph is
+    returned as it is, without a second look."""
+    if id(G) in _CHECKED or _is_xml_safe(G):
         return G
     H = G.__class__()
     H.graph.update(_xml_attrs(G.graph))
@@ -375,6 +378,31 @@ def xml_safe_graph(G: nx.Graph) -> nx.Graph:
         for u, v, data in G.edges(data=True):
             H.add_edge(_xml_value(u), _xml_value(v), **_xml_attrs(data))
     return H
+
+
+_CHECKED: set[int] = set()  # ids of the graphs of the xml_safe_checked blocks being run
+
+
+@contextmanager
+def xml_safe_checked(G: nx.Graph) -> Iterator[nx.Graph]:
+    r""":func:`xml_safe_graph` of ``G``, checked once for the writers called in the block
+    (each would check it again: a tenth of a second a writer on a 1,000-article graph). The
+    block must not change the graph.
+
+    >>> G = nx.MultiDiGraph()
+    >>> G.add_node("a", label="x\x00y")
+    >>> with xml_safe_checked(G) as H:
+    ...     xml_safe_graph(H) is H, H.nodes["a"]["label"]
+    (True, 'xy')
+    """
+    H = xml_safe_graph(G)
+    added = id(H) not in _CHECKED
+    _CHECKED.add(id(H))
+    try:
+        yield H
+    finally:
+        if added:
+            _CHECKED.discard(id(H))
 
 
 def _xml_value(value: object) -> object:

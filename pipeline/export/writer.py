@@ -166,7 +166,7 @@ def export_streamed(
     from pipeline.export.cytoscape import write_cyjs
     from pipeline.export.gexf import write_gexf
     from pipeline.export.graphml import write_graphml
-    from pipeline.export.property_graph import graph_fragment
+    from pipeline.export.property_graph import graph_fragment, xml_safe_checked
     from pipeline.export.rdf import stream_trig, stream_turtle
 
     directory = Path(out_dir)
@@ -204,8 +204,8 @@ def export_streamed(
     # the page and the picture are made by a forked copy of this process while this one
     # streams the RDF files and writes the XML and JSON ones: two cores, about half the wall
     # time for a large corpus (the two halves take about as long: 1.3 s each at 1,000 articles)
-    with _in_parallel(lambda: write_views(G, paths, sources, titles,
-                                          layout_cache=layout_cache)):
+    with xml_safe_checked(G) as G, _in_parallel(
+            lambda: write_views(G, paths, sources, titles, layout_cache=layout_cache)):
         triples = stream_turtle(run_nquads, graph_files, paths["turtle"])
         lap("turtle")
         counts = stream_trig(run_nquads, (
