@@ -288,11 +288,13 @@ class _Run:
         stopped: dict | None = None
         progress = self.progress() if self.progress else _no_progress()
         try:
-            self.open_store()
             with progress as advance:
                 self.advance = advance
                 if self.expects_changes():
-                    self.start_processor()  # the model loads while the corpus is read
+                    # the model loads while the store is opened and the corpus read (and the
+                    # worker is forked before the store is open: it holds none of its files)
+                    self.start_processor()
+                self.open_store()
                 for item in _read_corpus(self.paths, self.max_bytes, self.force_language,
                                          self.known_language):
                     if _is_problem(item):
