@@ -50,16 +50,7 @@ def xml_content(text: str) -> str:
     >>> xml_content("R&D <b>\x00")
     'R&amp;D &lt;b&gt;'
     """
-    text = xml_text(text)
-    if "&" in text:
-        text = text.replace("&", "&amp;")
-    if "<" in text:
-        text = text.replace("<", "&lt;")
-    if ">" in text:
-        text = text.replace(">", "&gt;")
-    if "\r" in text:
-        text = text.replace("\r", "&#13;")
-    return text
+    return _replaced(xml_text(text), _CONTENT_ESCAPES)
 
 
 def xml_attribute(text: str) -> str:
@@ -69,11 +60,15 @@ def xml_attribute(text: str) -> str:
     >>> xml_attribute('a "b"\nc')
     'a &quot;b&quot;&#10;c'
     """
-    text = xml_content(text)
-    if '"' in text:
-        text = text.replace('"', "&quot;")
-    if "\n" in text:
-        text = text.replace("\n", "&#10;")
-    if "\t" in text:
-        text = text.replace("\t", "&#9;")
+    return _replaced(xml_content(text), _ATTRIBUTE_ESCAPES)
+
+
+_CONTENT_ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("\r", "&#13;"))
+_ATTRIBUTE_ESCAPES = (('"', "&quot;"), ("\n", "&#10;"), ("\t", "&#9;"))
+
+
+def _replaced(text: str, escapes: tuple[tuple[str, str], ...]) -> str:
+    for char, reference in escapes:  # "in" first: most values need none of them
+        if char in text:
+            text = text.replace(char, reference)
     return text

@@ -197,19 +197,21 @@ def _word_splitter(tokenizer: Any) -> Any:
 
 
 def _orth_only(attr: str | int | None) -> bool:
-    if attr is None:
-        return True
-    if isinstance(attr, str):
-        return attr.upper() in ORTH_ATTRS
-    return attr in {IDS[name] for name in ORTH_ATTRS if name in IDS}
+    return _attr_in(attr, ORTH_ATTRS)
 
 
 def _tokenizer_only(attr: str | int | None) -> bool:
+    return _attr_in(attr, TOKENIZER_ATTRS)
+
+
+def _attr_in(attr: str | int | None, names: frozenset[str]) -> bool:
+    """Whether a matcher attribute (None: ORTH; a name or a spaCy attribute id) is one of
+    ``names``."""
     if attr is None:
         return True
     if isinstance(attr, str):
-        return attr.upper() in TOKENIZER_ATTRS
-    return attr in {IDS[name] for name in TOKENIZER_ATTRS if name in IDS}
+        return attr.upper() in names
+    return attr in {IDS[name] for name in names if name in IDS}
 
 
 @Language.factory(
