@@ -18,9 +18,9 @@ from decimal import Decimal
 from pathlib import Path
 
 import networkx as nx
-from lxml import etree
 import pyoxigraph
 import pytest
+from lxml import etree
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 

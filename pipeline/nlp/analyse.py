@@ -21,6 +21,16 @@ QUANTITIES_KEY = "quantities"
 
 LOCATIVE_PREPOSITIONS = {"a", "di", "da", "in", "verso", "presso", "per", "ad"}
 
+#: Words that make a name an organisation's, never a person's ("Ronahî TV", "News Channel",
+#: "Right Media Inc."): a span the statistical NER labels PER that contains one is typed as an
+#: organisation.
+ORGANISATION_DESIGNATORS = frozenset({
+    "tv", "channel", "radio", "network", "news", "airlines", "airways", "inc", "inc.",
+    "corp", "corp.", "corporation", "ltd", "ltd.", "s.p.a.", "spa", "srl", "s.r.l.", "gmbh",
+    "group", "holding", "agency", "agenzia", "university", "università", "institute",
+    "istituto", "foundation", "fondazione", "observatory", "osservatorio", "aerospace",
+})
+
 
 def reconcile_with_gazetteer(ent) -> tuple[str, str, str] | None:
     """(coarse, class, canonical) from the domain gazetteer for an entity the statistical NER
@@ -58,6 +68,8 @@ def mentions_of(doc: Doc) -> list[Mention]:
             reconciled = reconcile_with_gazetteer(ent)
             if reconciled is not None:
                 coarse, cls, canonical = reconciled
+            elif coarse == PERSON and any(t.lower_ in ORGANISATION_DESIGNATORS for t in ent):
+                coarse = ORGANIZATION
         mentions.append(
             Mention(
                 start=ent.start_char,
