@@ -8,10 +8,10 @@ Steps (each seeded; `spacy train` runs with the configs in training/configs/):
 1. ``convert``  - ../shared/data -> training/corpus/*.spacy (see convert.py)
 2. ``ud``       - tagger, morphologizer, parser, trainable lemmatizer  -> training/runs/ud
 3. ``pretrain`` - optional (``--pretrain``): `spacy pretrain` of the NER tok2vec on raw text
-4. ``ner``      - PER/ORG/LOC NER on KIND + WikiNEuRal silver (from pretrained weights if
-                  present)                                             -> training/runs/ner
+4. ``ner``      - PER/ORG/LOC NER on KIND + WikiNEuRal silver, with gazetteer features (from
+                  pretrained weights with --pretrain)                  -> training/runs/ner
 5. ``ner-more`` - 5,000 more stage-4 steps from its last checkpoint     -> training/runs/ner-more
-6. ``ner-continue`` - fine-tune that NER on gold KIND alone             -> training/runs/ner-continue
+6. ``ner-continue`` - fine-tune that NER on gold KIND news alone        -> training/runs/ner-continue
 7. ``assemble`` - sentencizer + UD pipeline + NER + aerokg domain layer -> pipeline/nlp/model
 8. ``evaluate`` - ISDT dev (POS, morph, lemma, UAS/LAS), KIND WN_dev (NER), speed;
                   writes training/metrics.json, which the model card quotes.
@@ -65,9 +65,11 @@ def pretrain() -> None:
         "--pretrain")
 
 
-def train_ner() -> None:
+def train_ner(pretrained: bool = False) -> None:
+    """Stage 1; from the pretrained tok2vec weights only if this build pretrained them (weights
+    left by an older build may not fit the current architecture)."""
     weights = RUNS / "pretrain" / "model-last.bin"
-    overrides = ("--paths.init_tok2vec", str(weights)) if weights.exists() else ()
+    overrides = ("--paths.init_tok2vec", str(weights)) if pretrained and weights.exists() else ()
     train("ner", *overrides)
 
 
@@ -144,8 +146,8 @@ def main() -> None:
         started = time.time()
         print(f"== {step}", flush=True)
         {"convert": convert, "ud": lambda: train("ud"),
-         "pretrain": pretrain, "ner": train_ner, "ner-more": lambda: train("ner-more"),
-         "ner-continue": continue_ner,
+         "pretrain": pretrain, "ner": lambda: train_ner("pretrain" in args.steps),
+         "ner-more": lambda: train("ner-more"), "ner-continue": continue_ner,
          "assemble": assemble, "evaluate": evaluate}[step]()
         print(f"== {step} done in {time.time() - started:.0f} s", flush=True)
     if "evaluate" in args.steps:
