@@ -183,8 +183,10 @@ def model_spec(name_or_path: str, model_path: str) -> str:
     """What the workers are asked to load: the shipped model and installed packages by name
     (each worker finds its own copy), any other pipeline by its absolute path (which must
     exist on the workers too)."""
-    if name_or_path == "shipped" or not Path(name_or_path).expanduser().exists():
-        return name_or_path  # loader.SHIPPED or a package name (the driver found it installed)
+    from pipeline.nlp.shipped import SHIPPED
+
+    if name_or_path == SHIPPED or not Path(name_or_path).expanduser().exists():
+        return name_or_path  # the shipped model or a package name (found installed)
     return model_path
 
 

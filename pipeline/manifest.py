@@ -30,6 +30,7 @@ from typing import Any
 
 import pipeline
 from pipeline.export.atomic import atomic_write
+from pipeline.nlp.shipped import SHIPPED, SHIPPED_MODEL_PATH
 
 __all__ = [
     "FORMAT",
@@ -146,8 +147,8 @@ def _quick_location(name_or_path: str | None) -> tuple[str, Path] | None:
             choice = value or None
         elif explicit:
             return None
-    if choice is None or choice == "shipped":
-        choice, location = "shipped", Path(pipeline.__file__).resolve().parent / "nlp" / "model"
+    if choice is None or choice == SHIPPED:
+        choice, location = SHIPPED, SHIPPED_MODEL_PATH
     else:
         location = Path(choice).expanduser()
         if not location.exists():

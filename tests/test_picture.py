@@ -9,7 +9,6 @@ import os
 import random
 import shutil
 import struct
-import time
 from pathlib import Path
 
 import networkx as nx
@@ -216,13 +215,22 @@ def big_graph(n: int, m: int) -> nx.MultiDiGraph:
     return G
 
 
-def test_big_graph_is_fast_and_labels_only_the_top_entities(tmp_path):
+def test_big_graph_is_drawn_in_few_artists_and_labels_only_the_top_entities(tmp_path):
+    """What keeps a big picture fast (timed by benchmarks/bench.py, not here): all the edges
+    are one path, the nodes a few collections, and only the top entities get a label."""
+    from matplotlib.patches import PathPatch
+
     G = big_graph(LARGE_COMPONENT + 200, 2 * (LARGE_COMPONENT + 200))
-    started = time.perf_counter()
     write_picture(G, tmp_path / "graph.png", max_labels=25)
-    assert time.perf_counter() - started < 60  # a few seconds; generous for a busy CI
+    assert png_size(tmp_path / "graph.png")[0] > 1000
     figure = picture_figure(G, max_labels=25)
-    labels = figure.axes[0].texts
+    ax = figure.axes[0]
+    edge_paths = [a for a in ax.get_children() if isinstance(a, PathPatch)]
+    assert len(edge_paths) == 1
+    drawn = sum(1 for u, v in G.edges() if u != v)  # a self-loop has no segment
+    assert len(edge_paths[0].get_path().vertices) == 2 * drawn
+    assert len(ax.collections) <= 5  # one scatter per node type
+    labels = ax.texts
     assert 0 < len(labels) <= 25
     degree = {n: d for n, d in G.degree() if G.nodes[n]["type"] != "Quotation"}
     top = max(degree, key=degree.get)

@@ -37,9 +37,8 @@ from spacy.language import Language
 from thinc.api import NumpyOps, Ops, use_ops
 
 import pipeline.nlp.components  # noqa: F401  (registers aerokg's factories)
+from pipeline.nlp.shipped import SHIPPED, SHIPPED_MODEL_PATH
 
-SHIPPED_MODEL_PATH = Path(__file__).resolve().parent / "model"
-SHIPPED = "shipped"
 MODEL_ENV_VAR = "AEROKG_MODEL"
 CONFIG_ENV_VAR = "AEROKG_CONFIG"
 DEFAULT_CONFIG_FILE = "aerokg.toml"
