@@ -508,13 +508,22 @@ class _Run:
 
     def prefetch_export(self) -> None:
         """While the workers finish, make ready what comes next: the mapping stage's
-        spaCy-free half (:func:`pipeline.workers.warm_graphing`), and the property-graph
+        spaCy-free half (:func:`pipeline.workers.warm_graphing`), the property-graph
         fragments of the articles read unchanged (a re-run's), merged, which the export then
-        need not read again."""
-        from pipeline.export.writer import FragmentPrefetch
+        need not read again, and the exports' modules, until a result is ready."""
+        from pipeline.export.writer import preload
         from pipeline.workers import warm_graphing
 
         warm_graphing()
+        self.merge_unchanged()
+        if not self.preloaded:
+            self.preloaded = preload(stop=getattr(self.processor, "has_results", None))
+
+    def merge_unchanged(self) -> None:
+        """The property-graph fragments of the articles read unchanged, merged ahead of the
+        export (``self.prefetch``; left None if there are none, or on any error: the export
+        then reads them itself, and reports what is wrong)."""
+        from pipeline.export.writer import FragmentPrefetch
 
         files, shas = [], []
         for article_id, report_entry in self.articles.items():

@@ -478,6 +478,10 @@ class Processor:
                         f"the worker process died while processing this article ({err})"))
                 self.ready.append((article, result))
 
+    def has_results(self) -> bool:
+        """Whether a result is ready, or the oldest batch in flight is done."""
+        return bool(self.ready) or bool(self.in_flight and self.in_flight[0][1].done())
+
     def results(self) -> Iterator[tuple[Any, ArticleResult]]:
         """The results ready now (and those of finished batches at the head), in order."""
         if self.local is not None:

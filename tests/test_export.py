@@ -826,3 +826,17 @@ def test_fragments_merged_in_two_steps_give_the_same_graph(dataset):
     whole = to_property_graph(dataset)
     assert nx.utils.graphs_equal(merger.graph(), whole)
     assert early.number_of_nodes() < whole.number_of_nodes()
+
+
+def test_preload_stops_when_asked():
+    from pipeline.export.writer import EXPORT_MODULES, preload
+
+    asked = []
+
+    def stop():
+        asked.append(1)
+        return len(asked) > 2
+
+    assert preload(stop=stop) is False and len(asked) == 3  # two modules, then stopped
+    assert preload() is True
+    assert len(EXPORT_MODULES) > 3

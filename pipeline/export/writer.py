@@ -243,18 +243,22 @@ EXPORT_MODULES = (
 )
 
 
-def preload() -> None:
+def preload(stop: Callable[[], bool] | None = None) -> bool:
     """Import what the exports need (matplotlib alone takes most of a second). A long run
-    calls it between results, so the end of the run, and the child process the page and
-    picture are drawn in, find them imported. A module that is not installed is left to fail
-    where it is used."""
+    calls it between results, and a re-run while its worker loads the model, so the end of
+    the run, and the child process the page and picture are drawn in, find them imported. A
+    module that is not installed is left to fail where it is used. ``stop``: asked before each
+    module; when it says True, the rest is left (to the export). Whether all were imported."""
     import importlib
 
     for name in EXPORT_MODULES:
+        if stop is not None and stop():
+            return False
         try:
             importlib.import_module(name)
         except ImportError:
             pass
+    return True
 
 
 def write_views(G: Any, paths: Mapping[str, Path], sources: Mapping[str, str],
