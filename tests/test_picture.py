@@ -250,3 +250,27 @@ def test_seed_article_picture_shows_its_people_and_organisations(seed_graph, tmp
     if ARTIFACTS:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         shutil.copy2(tmp_path / "seed-graph.png", ARTIFACTS / "seed-graph-picture.png")
+
+
+def test_small_graph_arrows_are_one_path_and_one_collection_of_heads():
+    """Arrows (graphs of at most ARROW_EDGES edges): every shaft in one path of curves, every
+    head in one collection; parallel edges bend (their control points leave the straight
+    line)."""
+    from matplotlib.collections import PolyCollection
+    from matplotlib.patches import PathPatch
+    from matplotlib.path import Path as Segments
+
+    G = small_graph()
+    ax = picture_figure(G, title="prova").axes[0]
+    drawn = sum(1 for u, v in G.edges() if u != v)
+    [shafts] = [a for a in ax.get_children() if isinstance(a, PathPatch)]
+    path = shafts.get_path()
+    assert list(path.codes).count(Segments.MOVETO) == drawn
+    [heads] = [c for c in ax.collections if type(c) is PolyCollection]
+    assert len(heads.get_paths()) == drawn
+    starts = [i for i, code in enumerate(path.codes) if code == Segments.MOVETO]
+    bent = 0
+    for i in starts:
+        (x0, y0), (cx, cy), (x1, y1) = path.vertices[i:i + 3]
+        bent += abs((x1 - x0) * (cy - y0) - (y1 - y0) * (cx - x0)) > 1e-9
+    assert bent >= 1  # l2 -> o4 runs against o4 -> l2
