@@ -446,7 +446,7 @@ class _Run:
             from pipeline.workers import warm_mapping
 
             self.warmed = True
-            self.seconds["preload"] = self.seconds.get("preload", 0.0) + _timed(warm_mapping)
+            self.add_seconds("preload", warm_mapping)
         self.submitted += len(batch)
         long_run = (self.submitted >= LONG_RUN_ARTICLES
                     and getattr(self.processor, "workers", 1) > 0)
@@ -457,7 +457,7 @@ class _Run:
             from pipeline.export.writer import preload
 
             self.preloaded = True
-            self.seconds["preload"] = self.seconds.get("preload", 0.0) + _timed(preload)
+            self.add_seconds("preload", preload)
         if long_run and self.warmed and not self.tail_taken:
             # and, with one worker shipping Docs, it takes over the pipeline's rule-based
             # tail (workers.tail_components), so that the worker parses sooner
@@ -498,13 +498,19 @@ class _Run:
     def finish_processing(self) -> None:
         if self.processor is not None:
             if getattr(self.processor, "in_flight", None):
-                self.seconds["prefetch"] = _timed(self.prefetch_export)
+                self.add_seconds("prefetch", self.prefetch_export)
             for article, result in self.processor.drain():
                 self.handle(article, result)
             self.seconds["load_model"] += self.processor.load_seconds
             if self.submitted:
                 self.nlp = self.processor.nlp or (self.processor.model_path
                                                   if self.processor.workers > 0 else None)
+
+    def add_seconds(self, key: str, job: Callable[[], object]) -> None:
+        """Run ``job``, adding the seconds it took to ``self.seconds[key]``."""
+        started = time.perf_counter()
+        job()
+        self.seconds[key] = self.seconds.get(key, 0.0) + time.perf_counter() - started
 
     def prefetch_export(self) -> None:
         """While the workers finish, make ready what comes next: the mapping stage's
@@ -926,13 +932,6 @@ def _read_corpus(paths: list[Path], max_bytes: int | None, force_language: bool,
         yield from result.articles
     else:
         yield from result
-
-
-def _timed(job: Callable[[], object]) -> float:
-    """Run ``job``; the seconds it took."""
-    started = time.perf_counter()
-    job()
-    return time.perf_counter() - started
 
 
 def _is_problem(item: Any) -> bool:

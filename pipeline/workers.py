@@ -66,11 +66,10 @@ def warm_mapping(lang: str = "it") -> None:
     read shipped Docs into: about 2 s together) ahead of the first article: the main process
     of a one-worker run, which maps the Docs the worker ships, does it while the worker loads
     the model."""
-    from pipeline.mapping import entities, rdf  # noqa: F401
     from pipeline.nlp import analyse, relations  # noqa: F401
-    from pipeline.nlp.gazetteer import italian_lexicon, lookup
+    from pipeline.nlp.gazetteer import italian_lexicon
 
-    lookup("")
+    warm_graphing()
     italian_lexicon()
     _reader(lang)
 

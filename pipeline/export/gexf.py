@@ -68,8 +68,8 @@ def gexf_bytes(G: nx.Graph) -> bytes:
     return "".join(gexf_lines(G)).encode("utf-8")
 
 
-def _edge_attributes(G: nx.Graph) -> Iterator[tuple[object, object, object, dict]]:
-    """(u, v, key, data) with ``type`` renamed, and the multigraph key as ``networkx_key``."""
+def _edge_attributes(G: nx.Graph) -> Iterator[tuple[object, object, dict]]:
+    """(u, v, data) with ``type`` renamed, and the multigraph key as ``networkx_key``."""
     multigraph = G.is_multigraph()
     edges = G.edges(keys=True, data=True) if multigraph else G.edges(data=True)
     for edge in edges:
@@ -77,7 +77,7 @@ def _edge_attributes(G: nx.Graph) -> Iterator[tuple[object, object, object, dict
                 for name, value in edge[-1].items()}
         if multigraph:
             data["networkx_key"] = edge[2]
-        yield edge[0], edge[1], edge[2] if multigraph else None, data
+        yield edge[0], edge[1], data
 
 
 _EDGE_XML_ATTRIBUTES = ("id", "label", "weight")
@@ -121,7 +121,7 @@ def gexf_lines(G: nx.Graph) -> Iterator[str]:
         yield f"{opening}>{values}</node>" if values else f"{opening}/>"
     yield "</nodes><edges>"
     numbers = itertools.count()
-    for u, v, _key, data in _edge_attributes(G):
+    for u, v, data in _edge_attributes(G):
         edge_id = data.get("id")
         opening = (f'<edge source="{xml_attribute(str(u))}" target="{xml_attribute(str(v))}" '
                    f'id="{xml_attribute(str(next(numbers) if edge_id is None else edge_id))}"')

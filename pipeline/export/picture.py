@@ -274,12 +274,10 @@ def _draw_edges(ax, G, pos, sizes, *, arrows: bool) -> None:
     # arrowstyle "-|>" with connectionstyle arc3 draws, the ends already moved in by the node
     # radii (_shortened), the axes' limits final
     shafts, heads = _arrow_geometry(ax, arrows_drawn, head_length=3.6, head_half_width=1.8)
-    style = {"color": _EDGE_COLOR, "alpha": 0.85, "zorder": 1}
     ax.add_artist(PathPatch(shafts, facecolor="none", edgecolor=_EDGE_COLOR, linewidth=0.9,
                             alpha=0.85, zorder=1, capstyle="round"))
-    ax.add_collection(PolyCollection(heads, facecolors=style["color"], edgecolors="none",
-                                     alpha=style["alpha"], zorder=style["zorder"]),
-                      autolim=False)
+    ax.add_collection(PolyCollection(heads, facecolors=_EDGE_COLOR, edgecolors="none",
+                                     alpha=0.85, zorder=1), autolim=False)
 
 
 def _arrow_geometry(ax, arrows, *, head_length: float, head_half_width: float):

@@ -288,75 +288,64 @@ class FragmentMerger:
 
     def graph(self) -> nx.MultiDiGraph:
         """The property graph of the fragments added so far."""
-        return _build_graph(self.tree, self.types, self.seen_in, self.quoted_in, self.literals,
-                            self.dataset_role_labels, self.candidates)
+        tree, types, seen_in, quoted_in = self.tree, self.types, self.seen_in, self.quoted_in
+        literals, candidates = self.literals, self.candidates
+        role_labels = {str(k): v for k, v in tree.role_labels.items()}
+        role_labels.update(self.dataset_role_labels)
 
+        nodes: dict[str, dict[str, object]] = {}
+        for subject, classes in types.items():
+            top, finest, others = _classify(classes, tree)
+            known = literals.get(subject, {})
+            labels = sorted(known.get("pref") or known.get("label") or (),
+                            key=lambda label: (-len(label), label))
+            label = labels[0] if labels else _iri_tail(URIRef(subject))
+            shown = _shorten(label, LABEL_MAX_CHARS)
+            alt = (set(labels) | set(known.get("alt", ()))) - {shown}
+            attrs = _empty_node()
+            attrs.update(
+                label=shown,
+                type=TOP_TYPES[top],
+                iri=subject,
+                also_type="; ".join(TOP_TYPES[other] for other in others),
+                articles=_join(seen_in[subject]),
+                alt_labels=_join(alt),
+            )
+            attrs["class"] = _local_name(finest)
+            if top == SCHEMA.Event:
+                attrs["date"] = _join(known.get("date", ()))
+                attrs["confidence"] = _max_decimal(known.get("confidence", ()))
+            nodes[subject] = attrs
+        for quotation, in_articles in quoted_in.items():
+            known = literals.get(quotation, {})
+            text = " | ".join(sorted(known.get("text", ())))
+            attrs = _empty_node()
+            attrs.update(
+                label=f"«{_shorten(text, QUOTE_LABEL_MAX_CHARS - 2)}»",
+                type="Quotation",
+                iri=quotation,
+                articles=_join(in_articles),
+                text=text,
+                confidence=_max_decimal(known.get("confidence", ())),
+            )
+            attrs["class"] = "Quotation"
+            nodes[quotation] = attrs
 
-def _build_graph(
-    tree: _ClassTree,
-    types: dict[str, set[URIRef]],
-    seen_in: dict[str, set[str]],
-    quoted_in: dict[str, set[str]],
-    literals: dict[str, dict[str, set[str]]],
-    dataset_role_labels: dict[str, str],
-    candidates: list[dict[str, Any]],
-) -> nx.MultiDiGraph:
-    role_labels = {str(k): v for k, v in tree.role_labels.items()}
-    role_labels.update(dataset_role_labels)
+        edges: set[tuple[str, str, tuple[object, ...]]] = set()
+        roles_held: dict[str, set[str]] = defaultdict(set)
+        for candidate in candidates:
+            for u, v, attrs in _resolve_edge(candidate, nodes, role_labels, roles_held):
+                edges.add((u, v, tuple(attrs[name] for name in EDGE_ATTRIBUTES)))
+        for person, roles in roles_held.items():
+            nodes[person]["roles"] = "; ".join(sorted(roles))
 
-    nodes: dict[str, dict[str, object]] = {}
-    for subject, classes in types.items():
-        top, finest, others = _classify(classes, tree)
-        known = literals.get(subject, {})
-        labels = sorted(known.get("pref") or known.get("label") or (),
-                        key=lambda label: (-len(label), label))
-        label = labels[0] if labels else _iri_tail(URIRef(subject))
-        shown = _shorten(label, LABEL_MAX_CHARS)
-        alt = (set(labels) | set(known.get("alt", ()))) - {shown}
-        attrs = _empty_node()
-        attrs.update(
-            label=shown,
-            type=TOP_TYPES[top],
-            iri=subject,
-            also_type="; ".join(TOP_TYPES[other] for other in others),
-            articles=_join(seen_in[subject]),
-            alt_labels=_join(alt),
-        )
-        attrs["class"] = _local_name(finest)
-        if top == SCHEMA.Event:
-            attrs["date"] = _join(known.get("date", ()))
-            attrs["confidence"] = _max_decimal(known.get("confidence", ()))
-        nodes[subject] = attrs
-    for quotation, in_articles in quoted_in.items():
-        known = literals.get(quotation, {})
-        text = " | ".join(sorted(known.get("text", ())))
-        attrs = _empty_node()
-        attrs.update(
-            label=f"«{_shorten(text, QUOTE_LABEL_MAX_CHARS - 2)}»",
-            type="Quotation",
-            iri=quotation,
-            articles=_join(in_articles),
-            text=text,
-            confidence=_max_decimal(known.get("confidence", ())),
-        )
-        attrs["class"] = "Quotation"
-        nodes[quotation] = attrs
-
-    edges: set[tuple[str, str, tuple[object, ...]]] = set()
-    roles_held: dict[str, set[str]] = defaultdict(set)
-    for candidate in candidates:
-        for u, v, attrs in _resolve_edge(candidate, nodes, role_labels, roles_held):
-            edges.add((u, v, tuple(attrs[name] for name in EDGE_ATTRIBUTES)))
-    for person, roles in roles_held.items():
-        nodes[person]["roles"] = "; ".join(sorted(roles))
-
-    G = nx.MultiDiGraph()
-    for key in sorted(nodes):
-        G.add_node(xml_text(key), **_xml_attrs(nodes[key]))
-    for u, v, values in sorted(edges, key=_edge_sort_key):
-        attrs = dict(zip(EDGE_ATTRIBUTES, values, strict=True))
-        G.add_edge(xml_text(u), xml_text(v), key=_edge_key(u, v, values), **_xml_attrs(attrs))
-    return G
+        G = nx.MultiDiGraph()
+        for key in sorted(nodes):
+            G.add_node(xml_text(key), **_xml_attrs(nodes[key]))
+        for u, v, values in sorted(edges, key=_edge_sort_key):
+            attrs = dict(zip(EDGE_ATTRIBUTES, values, strict=True))
+            G.add_edge(xml_text(u), xml_text(v), key=_edge_key(u, v, values), **_xml_attrs(attrs))
+        return G
 
 
 def xml_safe_graph(G: nx.Graph) -> nx.Graph:

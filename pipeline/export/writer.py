@@ -179,7 +179,9 @@ def export_streamed(
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)
             run_graphs.parse(data=run_nquads, format="nquads")
-    shas = graph_sha256 if graph_sha256 is not None else [""] * len(graph_files)
+    files = [Path(path) for path in graph_files]
+    given = graph_sha256 if graph_sha256 is not None else [""] * len(files)
+    shas = [sha or _file_sha256(path) for path, sha in zip(files, given, strict=True)]
 
     timings = seconds if seconds is not None else {}
     clock = [time.perf_counter()]
@@ -189,15 +191,14 @@ def export_streamed(
         timings[name] = round(now - clock[0], 3)
         clock[0] = now
 
-    files = [Path(path) for path in graph_files]
     wanted = {str(path): sha for path, sha in zip(files, shas, strict=True)}
     if prefetch is None or not prefetch.matches(wanted):
         prefetch = FragmentPrefetch()
     for graph in run_graphs.graphs():
         if len(graph):
             prefetch.merger.add(graph_fragment(graph))
-    prefetch.add([path for path in files if str(path) not in prefetch.files],
-                 [wanted[str(path)] for path in files if str(path) not in prefetch.files])
+    rest = [path for path in files if str(path) not in prefetch.files]
+    prefetch.add(rest, [wanted[str(path)] for path in rest])
     G = prefetch.merger.graph()
     sources, titles = prefetch.sources, prefetch.titles
     lap("merge")
@@ -209,8 +210,8 @@ def export_streamed(
         triples = stream_turtle(run_nquads, graph_files, paths["turtle"])
         lap("turtle")
         counts = stream_trig(run_nquads, (
-            article_graphs.read_trig_chunk(path, sha or _file_sha256(path))
-            for path, sha in zip(graph_files, shas, strict=True)), paths["trig"])
+            article_graphs.read_trig_chunk(path, sha)
+            for path, sha in zip(files, shas, strict=True)), paths["trig"])
         lap("trig")
         write_graphml(G, paths["graphml"])
         lap("graphml")

@@ -82,14 +82,9 @@ class OrthPhraseMatcher:
         key_id = self.vocab.strings.add(key)
         kept = self._patterns.setdefault(key_id, [])
         for words in phrases:
-            if not words:
-                continue
-            hashes = tuple(get_string_id(word) for word in words)
-            self._lengths.setdefault(hashes[0], set()).add(len(hashes))
-            ids = self._keys.setdefault(hashes, [])
-            if key_id not in ids:
-                ids.append(key_id)
-            kept.append(hashes)
+            if words:
+                kept.append(tuple(get_string_id(word) for word in words))
+                self._index(key_id, kept[-1])
 
     def remove(self, key: str) -> None:
         key_id = self.vocab.strings.as_int(key) if isinstance(key, str) else key
@@ -97,14 +92,15 @@ class OrthPhraseMatcher:
             raise KeyError(key)
         del self._patterns[key_id]
         self._lengths, self._keys = {}, {}
-        for kept_id, patterns in list(self._patterns.items()):
-            self._patterns[kept_id] = []
+        for kept_id, patterns in self._patterns.items():
             for hashes in patterns:
-                self._lengths.setdefault(hashes[0], set()).add(len(hashes))
-                ids = self._keys.setdefault(hashes, [])
-                if kept_id not in ids:
-                    ids.append(kept_id)
-                self._patterns[kept_id].append(hashes)
+                self._index(kept_id, hashes)
+
+    def _index(self, key_id: int, hashes: tuple[int, ...]) -> None:
+        self._lengths.setdefault(hashes[0], set()).add(len(hashes))
+        ids = self._keys.setdefault(hashes, [])
+        if key_id not in ids:
+            ids.append(key_id)
 
     def __contains__(self, key: str) -> bool:
         key_id = self.vocab.strings.as_int(key) if isinstance(key, str) else key
@@ -149,16 +145,20 @@ class TokenizerOnlyEntityRuler(EntityRuler):
         by_label: dict[str, list[Doc]] = defaultdict(list)
         docs = self.nlp.tokenizer.pipe(entry["pattern"] for entry in phrases)
         for entry, doc in zip(phrases, docs, strict=True):
-            label = entry["label"]
-            if entry.get("id"):
-                ent_label = label
-                label = self._create_label(label, entry["id"])
-                self._ent_ids[self.matcher._normalize_key(label)] = (ent_label, entry["id"])
+            label = self._phrase_label(entry)
             self.phrase_patterns[label].append(doc)
             by_label[label].append(doc)
         for label, docs_of_label in by_label.items():
             self.phrase_matcher.add(label, docs_of_label)
 
+    def _phrase_label(self, entry: dict[str, Any]) -> str:
+        """The matcher label of a pattern, as EntityRuler makes it: with an ``id``, the label
+        and the id joined, the pair recorded for the entity it matches."""
+        label = entry["label"]
+        if entry.get("id"):
+            label = self._create_label(entry["label"], entry["id"])
+            self._ent_ids[self.matcher._normalize_key(label)] = (entry["label"], entry["id"])
+        return label
 
     def _add_orth_phrases(self, phrases: list[dict[str, Any]]) -> None:
         if not isinstance(self.phrase_matcher, OrthPhraseMatcher):
@@ -169,11 +169,7 @@ class TokenizerOnlyEntityRuler(EntityRuler):
         split = _word_splitter(self.nlp.tokenizer)
         by_label: dict[str, list[tuple[str, ...]]] = defaultdict(list)
         for entry in phrases:
-            label = entry["label"]
-            if entry.get("id"):
-                ent_label = label
-                label = self._create_label(label, entry["id"])
-                self._ent_ids[self.matcher._normalize_key(label)] = (ent_label, entry["id"])
+            label = self._phrase_label(entry)
             phrase = Phrase(entry["pattern"], split(entry["pattern"]))
             self.phrase_patterns[label].append(phrase)
             by_label[label].append(phrase.words)
