@@ -452,6 +452,21 @@ def _org_entries() -> tuple[tuple[str, str, str, bool], ...]:
     return tuple(out)
 
 
+def known_names() -> dict[str, list[str]]:
+    """Every name the domain layer knows, by NER label, without the common-word filter of the
+    ruler's patterns: ``ORG``, the curated organisations and their aliases; ``LOC``, the
+    municipalities, provinces, regions, countries and continents (the NER's gazetteer
+    features, :mod:`pipeline.nlp.gazetteer_embed`, are trained on them).
+
+    >>> names = known_names()
+    >>> "Agenzia Spaziale Italiana" in names["ORG"], "Saronno" in names["LOC"]
+    (True, True)
+    """
+    return {"ORG": [alias for _, _, alias, _ in _org_entries()],
+            "LOC": [alias for _, _, alias, _ in (*_place_entries(flags=False),
+                                                  *_country_entries())]}
+
+
 @lru_cache(maxsize=2)
 def _resolved(flags: bool = True) -> dict[str, tuple[str, str, bool]]:
     """alias -> (class, canonical, is_pattern), clashes settled by :data:`_PRIORITY` (first come
@@ -571,6 +586,7 @@ __all__ = [
     "build_italian_lexicon",
     "country_patterns",
     "italian_lexicon",
+    "known_names",
     "load_comuni",
     "load_countries",
     "load_organisations",

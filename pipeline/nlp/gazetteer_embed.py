@@ -259,12 +259,7 @@ def gazetteer_names(
                     line = line[4:].strip()
                 if line:
                     org.append(line)
-        loc: list[str] = []
-        if include_domain:
-            for entry in gazetteer._org_entries():
-                org.append(entry[2])
-            for entry in gazetteer._place_entries(flags=False) + gazetteer._country_entries():
-                loc.append(entry[2])
-        return {"ORG": org, "LOC": loc}
+        domain = gazetteer.known_names() if include_domain else {"ORG": [], "LOC": []}
+        return {"ORG": org + domain["ORG"], "LOC": domain["LOC"]}
 
     return read
