@@ -463,5 +463,110 @@ def _push(ctx: click.Context, out_dir: Path, endpoint: str, only_changed: bool, 
     ctx.exit(result.exit_code)
 
 
+@cli.group()
+def daemon() -> None:
+    """A warm aerokg process that commands run in (Linux): spaCy, the model and the exports'
+    libraries stay loaded, so a command starts in a few hundredths of a second instead of
+    about two seconds. A re-run after a few articles changed is about 40% faster.
+
+    While a daemon runs, every `aerokg` command (but `aerokg daemon`) is run by a fork of it,
+    with this terminal, directory, environment and arguments: the same outputs and exit
+    codes as without it; Ctrl-C stops the command. Set AEROKG_NO_DAEMON=1 to run a command
+    without it. It stops after --idle-timeout, and by itself when aerokg or the model it
+    loaded changed on disk. It serves only your user, over a socket in a private directory
+    ($AEROKG_DAEMON_DIR, else $XDG_RUNTIME_DIR/aerokg, else /tmp/aerokg-UID).
+
+    Example:
+
+    \b
+        aerokg daemon start
+        aerokg run corpus/ -o outputs/     # served by the daemon
+        aerokg daemon status
+        aerokg daemon stop
+    """
+
+
+@daemon.command("start")
+@model_option
+@click.option("--idle-timeout", type=click.FloatRange(min=0), default=3600, show_default=True,
+              metavar="SECONDS", help="Stop after this long without a command (0: never).")
+def daemon_start(model: str | None, idle_timeout: float) -> None:
+    """Start the daemon in the background, loading MODEL (as `aerokg run` would choose it);
+    return once it serves commands. Its log is daemon.log beside its socket.
+
+    Example:
+
+        aerokg daemon start --idle-timeout 0
+    """
+    from pipeline.daemon import DaemonError, start
+
+    try:
+        info = start(model, idle_timeout)
+    except DaemonError as err:
+        raise click.ClickException(str(err)) from None
+    click.echo(f"aerokg daemon {info.pid} ready in {info.load_seconds} s "
+               f"(model {info.model}; socket in {info.directory})")
+
+
+@daemon.command("status")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.pass_context
+def daemon_status(ctx: click.Context, as_json: bool) -> None:
+    """Say whether a daemon runs, with its pid, model, memory and commands served.
+    Exit code 0 if one runs, 1 if none.
+
+    Example:
+
+        aerokg daemon status --json
+    """
+    import dataclasses
+    import time
+
+    from pipeline.daemon import DaemonError, status
+
+    try:
+        info = status()
+    except DaemonError as err:
+        raise click.ClickException(str(err)) from None
+    if as_json:
+        click.echo(json.dumps(dataclasses.asdict(info) if info else None))
+    elif info is None:
+        click.echo("no aerokg daemon running")
+    else:
+        up = time.time() - info.started
+        click.echo(f"aerokg daemon {info.pid}: model {info.model}, up {up:.0f} s, "
+                   f"{info.requests} requests served, {info.rss_mb} MB resident "
+                   f"(socket in {info.directory})")
+    ctx.exit(0 if info else 1)
+
+
+@daemon.command("stop")
+def daemon_stop() -> None:
+    """Stop the daemon (commands it is running go on to their end).
+
+    Example:
+
+        aerokg daemon stop
+    """
+    from pipeline.daemon import DaemonError, stop
+
+    try:
+        info = stop()
+    except DaemonError as err:
+        raise click.ClickException(str(err)) from None
+    click.echo(f"stopped aerokg daemon {info.pid}" if info else "no aerokg daemon running")
+
+
 def main() -> None:
+    """The ``aerokg`` command: run by the daemon if one is running (see ``aerokg daemon``),
+    else here."""
+    import sys
+
+    argv = sys.argv[1:]
+    if not argv or argv[0] != "daemon":
+        from pipeline.daemon import run_through_daemon
+
+        code = run_through_daemon(argv)
+        if code is not None:
+            sys.exit(code)
     cli()

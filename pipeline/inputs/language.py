@@ -52,6 +52,12 @@ def count_words(text: str) -> int:
     return len(_WORD.findall(text))
 
 
+def warm() -> None:
+    """Load the identifier's model now (half a second) rather than at the first article long
+    enough to identify: the daemon does it once for all its commands."""
+    _identifier()
+
+
 @cache
 def _identifier():
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
