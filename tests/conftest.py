@@ -52,7 +52,8 @@ def tiny_model_dir(tmp_path):
 
 @pytest.fixture(autouse=True)
 def _isolated_model_settings(monkeypatch, tmp_path):
-    """No test sees the developer's AEROKG_MODEL, AEROKG_CONFIG or ./aerokg.toml."""
+    """No test sees the developer's AEROKG_MODEL, AEROKG_CONFIG, ./aerokg.toml or daemon."""
+    monkeypatch.setenv("AEROKG_NO_DAEMON", "1")
     monkeypatch.delenv("AEROKG_MODEL", raising=False)
     monkeypatch.delenv("AEROKG_CONFIG", raising=False)
     monkeypatch.chdir(tmp_path)
