@@ -24,7 +24,12 @@ temporary folder, never into the repository) and measures, in this one run:
   processes, started by the run and counted in its time), for each W of ``--dask-workers``,
   beside the local executor (``--dask-workers ''`` skips it);
 * **re-runs** after the single-worker run: unchanged corpus, then one article edited, as
-  ratios to that full run.
+  ratios to that full run;
+* **the daemon** (``aerokg daemon start``, in a private temporary directory; its start-up
+  time is reported, not counted): the single-worker full run and the two re-runs again, each
+  command served by the warm daemon, the re-runs as ratios to the full run through it
+  (``--no-daemon`` skips these). Every other row runs without a daemon
+  (``AEROKG_NO_DAEMON=1``), even if the user has one running.
 
 Words are whitespace-separated words of the article text, the same count for every row. It
 prints Markdown tables (and ``--json FILE`` writes every number). Run it on an idle machine:
@@ -163,6 +168,11 @@ class TreeMemory:
 
 
 def run_measured(command: list[str], env: dict[str, str] | None = None) -> dict:
+    """Run ``command``, with the peak memory of its process tree (a command served by a
+    daemon runs in the daemon's tree: its memory is not seen here). ``env``: default, this
+    process's environment without any daemon (``AEROKG_NO_DAEMON=1``)."""
+    if env is None:
+        env = {**os.environ, "AEROKG_NO_DAEMON": "1"}
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                text=True, cwd=REPO, env=env)
@@ -200,13 +210,19 @@ def compile_package() -> str:
     return "compiled ahead" if ok else "compiling failed: modules compiled at each import"
 
 
+AEROKG = [sys.executable, "-c", "from pipeline.cli import main; main()"]
+
+
 def aerokg_run(corpus: Path, out: Path, workers: int, model: str | None,
-               extra: tuple[str, ...] = ()) -> dict:
-    command = [sys.executable, "-c", "from pipeline.cli import main; main()", "run",
-               str(corpus), "-o", str(out), "--workers", str(workers), *extra]
+               extra: tuple[str, ...] = (), daemon_dir: Path | None = None) -> dict:
+    """``aerokg run``, without a daemon, or served by the one in ``daemon_dir``."""
+    command = [*AEROKG, "run", str(corpus), "-o", str(out), "--workers", str(workers), *extra]
     if model:
         command += ["--model", model]
-    done = run_measured(command)
+    env = None if daemon_dir is None else {
+        **{k: v for k, v in os.environ.items() if k != "AEROKG_NO_DAEMON"},
+        "AEROKG_DAEMON_DIR": str(daemon_dir)}
+    done = run_measured(command, env)
     report = json.loads((out / "run-report.json").read_text(encoding="utf-8"))
     done.pop("stdout")
     return done | {"processed": report.get("summary", {}).get("processed"),
@@ -235,9 +251,28 @@ def query_latencies(out: Path, repeats: int = 5) -> dict[str, dict]:
     return timings
 
 
-def edit_one(files: list[Path]) -> Path:
-    """Append a sentence to one article (the middle one): a changed article."""
-    target = files[len(files) // 2]
+def daemon_command(daemon_dir: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "AEROKG_DAEMON_DIR": str(daemon_dir)}
+    done = subprocess.run([*AEROKG, "daemon", *args], env=env, capture_output=True, text=True,
+                          cwd=REPO)
+    if done.returncode not in (0, 1):
+        sys.exit(f"aerokg daemon {' '.join(args)} failed: {done.stderr[-3000:]}")
+    return done
+
+
+def reruns(corpus: Path, out: Path, files: list[Path], workers: int, model: str | None,
+           full: float, daemon_dir: Path | None = None, which: int = 0) -> dict:
+    """An unchanged re-run, then one with article ``which`` (0: the middle one) edited."""
+    unchanged = aerokg_run(corpus, out, workers, model, daemon_dir=daemon_dir)
+    edit_one(files, which)
+    changed = aerokg_run(corpus, out, workers, model, daemon_dir=daemon_dir)
+    return {"unchanged": unchanged | {"ratio_to_full": unchanged["seconds"] / full},
+            "one changed": changed | {"ratio_to_full": changed["seconds"] / full}}
+
+
+def edit_one(files: list[Path], which: int = 0) -> Path:
+    """Append a sentence to one article (``which``; 0: the middle one): a changed article."""
+    target = files[which or len(files) // 2]
     with target.open("a", encoding="utf-8") as f:
         f.write("\n\nAggiornamento: il Distretto Aerospaziale Lombardo ha confermato la notizia.\n")
     return target
@@ -300,6 +335,16 @@ def markdown(results: dict) -> str:
             lines.append(f"| {n} | {words} | re-run, {label} | {row['seconds']:.1f} | | "
                          f"{row['ratio_to_full']:.1%} of the full run | "
                          f"{row['peak_rss_mb']:.0f} | {row['peak_process_rss_mb']:.0f} |")
+        warm = size.get("daemon")
+        if warm:
+            row = warm["full"]
+            wps = words / row["seconds"]
+            lines.append(f"| {n} | {words} | `aerokg run --workers 1`, daemon | "
+                         f"{row['seconds']:.1f} | {wps:,.0f} | {wps / limit:.2f} | | |")
+            for label, row in warm["reruns"].items():
+                lines.append(f"| {n} | {words} | re-run, {label}, daemon | "
+                             f"{row['seconds']:.1f} | | {row['ratio_to_full']:.1%} of the "
+                             "full run through the daemon | | |")
     lines.append("")
     sizes = results["sizes"]
     if sizes:
@@ -334,6 +379,15 @@ def markdown(results: dict) -> str:
                      if {"read_and_process", "export"} <= set(phases) else "")
             lines.append("- re-run with one changed article: "
                          f"{changed['ratio_to_full']:.1%} of the full run (bar: <= 5%){where}")
+        if last.get("daemon"):
+            warm = last["daemon"]
+            changed = warm["reruns"]["one changed"]
+            lines.append("- through the daemon (`aerokg daemon start`, ready in "
+                         f"{warm['start_seconds']:.1f} s, once): re-run with one changed "
+                         f"article {changed['seconds']:.1f} s, {changed['ratio_to_full']:.1%} "
+                         "of the full run through it, "
+                         f"{changed['seconds'] / last['end_to_end'][str(1)]['seconds']:.1%} "
+                         "of the full run without it (bar: <= 5%)")
     if results.get("queries"):
         lines += ["", f"Competency queries on the {results['queries_articles']}-article store "
                   "(median of 5, in process):", "", "| query | rows | median ms | max ms |",
@@ -342,6 +396,25 @@ def markdown(results: dict) -> str:
             lines.append(f"| {name} | {row['rows']} | {row['median_seconds'] * 1000:.1f} | "
                          f"{row['max_seconds'] * 1000:.1f} |")
     return "\n".join(lines)
+
+
+def warm_runs(base: Path, files: list[Path], model: str | None) -> dict:
+    """The single-worker full run and the re-runs, each served by a daemon started for them
+    (in ``base/daemon``, stopped after)."""
+    daemon_dir = base / "daemon"
+    daemon_dir.mkdir(mode=0o700)
+    started = time.perf_counter()
+    daemon_command(daemon_dir, "start", "--idle-timeout", "0",
+                   *(("--model", model) if model else ()))
+    start_seconds = time.perf_counter() - started
+    try:
+        out = base / "out-daemon"
+        full = aerokg_run(base / "corpus", out, 1, model, daemon_dir=daemon_dir)
+        again = reruns(base / "corpus", out, files, 1, model, full["seconds"], daemon_dir,
+                       which=len(files) // 3)
+    finally:
+        daemon_command(daemon_dir, "stop")
+    return {"start_seconds": start_seconds, "full": full, "reruns": again}
 
 
 def main() -> None:
@@ -359,6 +432,8 @@ def main() -> None:
     parser.add_argument("--dask-workers", default="2",
                         help="LocalCluster sizes for --executor dask runs (default: 2; '' skips)")
     parser.add_argument("--no-reruns", action="store_true")
+    parser.add_argument("--no-daemon", action="store_true",
+                        help="skip the runs served by `aerokg daemon`")
     args = parser.parse_args()
 
     compiled = compile_package()
@@ -397,16 +472,17 @@ def main() -> None:
             if not args.no_reruns:
                 out = base / f"out-w{first}"
                 full = size["end_to_end"][first]["seconds"]
-                unchanged = aerokg_run(base / "corpus", out, int(first), args.model)
-                edit_one(files)
-                changed = aerokg_run(base / "corpus", out, int(first), args.model)
-                size["reruns"] = {
-                    "unchanged": unchanged | {"ratio_to_full": unchanged["seconds"] / full},
-                    "one changed": changed | {"ratio_to_full": changed["seconds"] / full},
-                }
+                size["reruns"] = reruns(base / "corpus", out, files, int(first), args.model,
+                                        full)
                 print(f"   re-runs: {size['reruns']['unchanged']['seconds']:.1f} s, "
                       f"{size['reruns']['one changed']['seconds']:.1f} s", file=sys.stderr,
                       flush=True)
+            if not args.no_daemon and "1" in size["end_to_end"]:
+                size["daemon"] = warm_runs(base, files, args.model)
+                print(f"   daemon: full {size['daemon']['full']['seconds']:.1f} s, re-runs "
+                      f"{size['daemon']['reruns']['unchanged']['seconds']:.1f} s, "
+                      f"{size['daemon']['reruns']['one changed']['seconds']:.1f} s",
+                      file=sys.stderr, flush=True)
             results["sizes"].append(size)
         if results["sizes"]:
             last = results["sizes"][-1]
