@@ -622,9 +622,12 @@ def _become_command(request: dict, fds: list[int]) -> None:  # pragma: no cover 
         traceback.print_exc()
         code = 1
     finally:
-        try:
+        try:  # what a normal exit does (the fork must not unwind into the daemon's code)
+            import atexit
+
+            atexit._run_exitfuncs()
             sys.stdout.flush()
             sys.stderr.flush()
-        except (OSError, ValueError):
+        except BaseException:  # noqa: BLE001, S110
             pass
         os._exit(code)

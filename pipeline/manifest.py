@@ -39,6 +39,7 @@ __all__ = [
     "content_hash",
     "file_sha256",
     "load_manifest",
+    "manifest_text",
     "model_stamp",
     "save_manifest",
 ]
@@ -220,6 +221,34 @@ def load_manifest(path: str | os.PathLike[str]) -> tuple[Manifest, str | None]:
 
 
 def save_manifest(path: str | os.PathLike[str], manifest: Manifest) -> None:
-    """Write ``manifest`` to ``path`` atomically (JSON, keys sorted)."""
-    text = json.dumps(manifest.to_json(), ensure_ascii=False, sort_keys=True, indent=1)
-    atomic_write(path, text + "\n")
+    """Write ``manifest`` to ``path`` atomically (:func:`manifest_text`)."""
+    atomic_write(path, manifest_text(manifest))
+
+
+def manifest_text(manifest: Manifest) -> str:
+    """The manifest as JSON, keys sorted, one article (one entry of each section) per line:
+    readable and diffable, and written by the json module's C encoder (an indented dump goes
+    through its pure-Python one: 0.1 s per save at 1,000 articles, a few per run).
+
+    >>> print(manifest_text(Manifest(articles={"a1": {"id": "a1", "path": "a1.txt"}})))
+    {
+    "articles": {
+    "a1": {"id": "a1", "path": "a1.txt"}
+    },
+    "format": "aerokg-manifest/1",
+    "outputs": {},
+    "store": {}
+    }
+    <BLANKLINE>
+    """
+    def dumps(value: Any) -> str:
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+    sections = []
+    for key, value in sorted(manifest.to_json().items()):
+        if isinstance(value, dict) and value:
+            items = ",\n".join(f"{dumps(str(k))}: {dumps(v)}" for k, v in sorted(value.items()))
+            sections.append(f"{dumps(key)}: {{\n{items}\n}}")
+        else:
+            sections.append(f"{dumps(key)}: {dumps(value)}")
+    return "{\n" + ",\n".join(sections) + "\n}\n"

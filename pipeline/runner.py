@@ -719,10 +719,16 @@ class _Run:
 
     # -- outputs -------------------------------------------------------------------------------
     def included(self) -> list[str]:
+        """The articles whose graphs are in the outputs: status ok, graph file there (the
+        folder listed once, not a stat per article)."""
+        try:
+            with os.scandir(self.graphs_dir) as entries:
+                present = {entry.name for entry in entries if entry.is_file()}
+        except OSError:
+            present = set()
         return sorted(
             article_id for article_id, entry in self.manifest.articles.items()
-            if entry["status"] == "ok"
-            and (self.graphs_dir / article_graphs.graph_file_name(article_id)).is_file()
+            if entry["status"] == "ok" and article_graphs.graph_file_name(article_id) in present
         )
 
     def export(self) -> tuple[dict[str, Path], dict[str, Any]]:
