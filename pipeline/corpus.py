@@ -48,6 +48,15 @@ and the other articles are still read.
 
 :func:`iter_corpus` reads lazily, one file at a time; :func:`read_corpus` collects it all.
 
+A re-run need not read a file it read before: each article read carries its file's
+:class:`FileSignature` (size, modification and change times, inode, from the ``stat`` taken
+before reading), and ``iter_corpus(known_file=...)`` asks the caller, file by file, whether
+it knows the articles of a file with that signature; if it does, they come out as
+:class:`KnownArticle` (id and path, no text) and the file is not opened. As in ``git``'s
+index, a file written less than :data:`SETTLED_SECONDS` before it was read gets no signature
+(two writes within the file system's clock tick would look alike), nor does a file that gave
+a problem (its problem is reported again at every run).
+
 >>> from pipeline.corpus import read_corpus
 >>> result = read_corpus(["corpus/"])          # doctest: +SKIP
 >>> [a.id for a in result.articles]            # doctest: +SKIP
@@ -58,8 +67,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import stat
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -89,7 +100,8 @@ from pipeline.inputs.text import SNIFF_BYTES, clean_text, decode, sniff_binary
 
 __all__ = [
     "FAILED", "SKIPPED", "MAX_BYTES", "MAX_ID_CHARS", "SUFFIXES",
-    "Article", "Problem", "CorpusReadResult", "iter_corpus", "read_corpus", "read_file",
+    "SETTLED_SECONDS", "Article", "FileSignature", "KnownArticle", "KnownFile", "Problem",
+    "CorpusReadResult", "iter_corpus", "read_corpus", "read_file",
     "discover", "read_text", "safe_id",
     "CorpusError", "BinaryFile", "DuplicateArticleId", "EmptyArticle", "FileTooLarge",
     "FileVanished", "MalformedFile", "MissingPath", "NotItalian", "UndecodableText",
@@ -104,6 +116,47 @@ _HEADER = re.compile(r"^([A-Za-z_][\w-]*):\s*(.*)$")
 _DATE_MARKER = re.compile(r"^\s*date\s+(\d{4}(?:-\d{2}(?:-\d{2})?)?)\s+")
 _ID_SAFE = re.compile(r"[^\w.-]+", re.UNICODE)
 _DOTS = re.compile(r"\.{2,}")
+#: A file modified (or its inode changed) this recently when it is read gets no signature.
+SETTLED_SECONDS = 2.0
+
+
+@dataclass(frozen=True)
+class FileSignature:
+    """What ``stat`` says of a file's content: if two signatures taken at two times are equal,
+    the file was not written in between (a write changes the modification and change times;
+    a file replaced by another, its inode). ``ctime`` cannot be set back by ``touch``.
+
+    >>> import tempfile
+    >>> with tempfile.NamedTemporaryFile() as f:
+    ...     FileSignature.of(os.stat(f.name)) == FileSignature.of(os.stat(f.name))
+    True
+    """
+
+    size: int
+    mtime_ns: int
+    ctime_ns: int
+    inode: int
+
+    @classmethod
+    def of(cls, info: os.stat_result) -> FileSignature:
+        return cls(info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
+
+    def settled(self, now_ns: int) -> bool:
+        """Whether the file was last written at least :data:`SETTLED_SECONDS` before
+        ``now_ns`` (``time.time_ns()`` when it was read)."""
+        return now_ns - max(self.mtime_ns, self.ctime_ns) >= SETTLED_SECONDS * 1e9
+
+    def to_json(self) -> list[int]:
+        return [self.size, self.mtime_ns, self.ctime_ns, self.inode]
+
+
+@dataclass(frozen=True)
+class KnownArticle:
+    """An article of a file the caller read in an earlier run, unchanged since (same
+    :class:`FileSignature`): its id and path; the file is not read."""
+
+    id: str
+    path: str
 
 
 @dataclass(frozen=True)
@@ -118,11 +171,17 @@ class Article:
     source: str = ""
     path: str = ""
     language: str = ""  # ISO 639-1 code detected ("it"), or "unknown" for short texts
+    #: its file's signature when read (None: a file written just before, or with problems)
+    signature: FileSignature | None = field(default=None, compare=False)
 
 
 #: ``known_language(article)``: the language code an earlier run found for exactly this
 #: article, or None (then it is identified).
 KnownLanguage = Callable[[Article], "str | None"]
+
+#: ``known_file(path, signature)``: the ids of the articles an earlier run read from this very
+#: file (``path`` with that signature), or None (then it is read).
+KnownFile = Callable[[Path, FileSignature], "list[str] | None"]
 
 
 @dataclass(frozen=True)
@@ -147,25 +206,45 @@ class CorpusReadResult:
 
 def iter_corpus(
     paths: Iterable[str | Path], max_bytes: int = MAX_BYTES, force_language: bool = False,
-    known_language: KnownLanguage | None = None,
-) -> Iterator[Article | Problem]:
+    known_language: KnownLanguage | None = None, known_file: KnownFile | None = None,
+) -> Iterator[Article | KnownArticle | Problem]:
     """Articles and Problems under ``paths``, reading one file at a time, in sorted order.
 
     Problems of the paths themselves come first. A second article with an id already read
     is a failed Problem naming both files; the first one is kept. ``known_language`` (see
-    :func:`make_article`) spares identifying the language of articles already seen.
+    :func:`make_article`) spares identifying the language of articles already seen;
+    ``known_file`` spares reading files already read (:class:`KnownArticle`; see the module
+    doc).
     """
     files, problems = discover(paths)
     yield from problems
     seen: dict[str, str] = {}
     for path in files:
-        for item in read_file(path, max_bytes, force_language, known_language):
-            if isinstance(item, Article) and item.id in seen:
+        try:
+            info: os.stat_result | None = path.stat()
+        except OSError:
+            info = None  # read_file says what is wrong
+        signature = FileSignature.of(info) if info is not None else None
+        items: list[Article | KnownArticle | Problem] | None = None
+        if (known_file is not None and signature is not None and stat.S_ISREG(info.st_mode)
+                and info.st_size <= max_bytes):
+            ids = known_file(path, signature)
+            if ids:
+                items = [KnownArticle(article_id, str(path)) for article_id in ids]
+        if items is None:
+            read_at = time.time_ns()
+            items = list(read_file(path, max_bytes, force_language, known_language, info))
+            ids = [item.id for item in items if not isinstance(item, Problem)]
+            if (signature is not None and signature.settled(read_at) and len(ids) == len(items)
+                    and len(set(ids)) == len(ids) and not seen.keys() & set(ids)):
+                items = [replace(item, signature=signature) for item in items]
+        for item in items:
+            if not isinstance(item, Problem) and item.id in seen:
                 yield Problem.of(item.path, DuplicateArticleId(
                     f"duplicate article id {item.id!r}: {item.path} has the id of "
                     f"{seen[item.id]}, which is kept"))
                 continue
-            if isinstance(item, Article):
+            if not isinstance(item, Problem):
                 seen[item.id] = item.path
             yield item
 
@@ -210,12 +289,13 @@ def discover(paths: Iterable[str | Path]) -> tuple[list[Path], list[Problem]]:
 
 def read_file(
     path: Path, max_bytes: int = MAX_BYTES, force_language: bool = False,
-    known_language: KnownLanguage | None = None,
+    known_language: KnownLanguage | None = None, info: os.stat_result | None = None,
 ) -> Iterator[Article | Problem]:
-    """Articles of one file, or Problems; never raises for bad content."""
+    """Articles of one file, or Problems; never raises for bad content. ``info``: the
+    file's ``stat``, if the caller took it just before."""
     path = Path(path)
     try:
-        text = read_text(path, max_bytes)
+        text = read_text(path, max_bytes, info)
         if not text.strip():
             raise EmptyArticle("empty article (empty file)" if not text
                                else "empty article (whitespace only)")
@@ -232,17 +312,19 @@ def read_file(
             f"unexpected error while reading: {type(err).__name__}: {err}"))
 
 
-def read_text(path: Path, max_bytes: int = MAX_BYTES) -> str:
-    """The clean text of a file: size checked first, binary refused, encoding detected."""
-    data = _read_bytes(path, max_bytes)
+def read_text(path: Path, max_bytes: int = MAX_BYTES, info: os.stat_result | None = None
+              ) -> str:
+    """The clean text of a file: size checked first (``info``: its ``stat``, if taken just
+    before), binary refused, encoding detected."""
+    data = _read_bytes(path, max_bytes, info)
     sniff_binary(data[:SNIFF_BYTES])
     return clean_text(decode(data))
 
 
-def _read_bytes(path: Path, max_bytes: int) -> bytes:
+def _read_bytes(path: Path, max_bytes: int, info: os.stat_result | None = None) -> bytes:
     """At most ``max_bytes`` of ``path``; the size is checked before anything is read."""
     try:
-        info = path.stat()
+        info = info or path.stat()
         if not stat.S_ISREG(info.st_mode):
             raise UnreadableFile("not a regular file")
         if info.st_size > max_bytes:

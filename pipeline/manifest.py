@@ -4,7 +4,9 @@ from, so a re-run processes only what changed.
 Per article: its id, source file, content hash (:func:`content_hash`), the *stamp* it was
 processed with (:func:`model_stamp`: aerokg version, model name, version and a digest of the
 model's ``meta.json``), status, counts and graph file name. Besides: the fingerprint and file
-hashes of the outputs last exported, so an unchanged corpus does not rewrite them.
+hashes of the outputs last exported, so an unchanged corpus does not rewrite them; and the
+signature of each article file read whole (:class:`pipeline.corpus.FileSignature`), so a
+re-run does not read the files that did not change.
 
 The manifest is written atomically. A missing, unreadable or foreign manifest loads as an empty
 one plus a warning (everything is processed again), never an error; an entry that does not
@@ -175,10 +177,13 @@ class Manifest:
     articles: dict[str, dict[str, Any]] = field(default_factory=dict)
     outputs: dict[str, Any] = field(default_factory=dict)
     store: dict[str, Any] = field(default_factory=dict)
+    #: article file path -> {"signature": FileSignature.to_json(), "articles": [ids]}: files
+    #: a re-run need not read (pipeline.corpus.FileSignature)
+    files: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {"format": FORMAT, "articles": self.articles, "outputs": self.outputs,
-                "store": self.store}
+                "store": self.store, "files": self.files}
 
 
 _ENTRY_TYPES = {"id": str, "path": str, "sha256": str, "stamp": dict, "status": str,
@@ -212,12 +217,16 @@ def load_manifest(path: str | os.PathLike[str]) -> tuple[Manifest, str | None]:
             dropped.append(str(key))
     outputs = data.get("outputs") if isinstance(data.get("outputs"), dict) else {}
     store = data.get("store") if isinstance(data.get("store"), dict) else {}
+    files = {path: record for path, record in (data.get("files") or {}).items()
+             if isinstance(record, dict) and isinstance(record.get("signature"), list)
+             and isinstance(record.get("articles"), list)} \
+        if isinstance(data.get("files"), dict) else {}
     warning = None
     if dropped or not isinstance(raw, dict):
         warning = (f"manifest {path}: {len(dropped)} malformed entries dropped"
                    + (f" ({', '.join(sorted(dropped)[:5])})" if dropped else "")
                    + "; those articles are processed again")
-    return Manifest(articles=articles, outputs=outputs, store=store), warning
+    return Manifest(articles=articles, outputs=outputs, store=store, files=files), warning
 
 
 def save_manifest(path: str | os.PathLike[str], manifest: Manifest) -> None:
@@ -235,6 +244,7 @@ def manifest_text(manifest: Manifest) -> str:
     "articles": {
     "a1": {"id": "a1", "path": "a1.txt"}
     },
+    "files": {},
     "format": "aerokg-manifest/1",
     "outputs": {},
     "store": {}

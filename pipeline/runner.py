@@ -48,6 +48,8 @@ from typing import Any
 
 import pipeline
 from pipeline import article_graphs
+from pipeline.inputs.language import ITALIAN
+from pipeline.inputs.language import UNKNOWN as UNKNOWN_LANGUAGE
 from pipeline.lock import OutDirBusy, OutDirLock
 from pipeline.manifest import (
     ModelFacts,
@@ -274,6 +276,8 @@ class _Run:
         self.tail_taken = False  # the pipeline loaded here too (workers.Processor.take_tail)
         self.submitted = 0  # articles handed to the processor this run
         self.prefetch: Any = None  # pipeline.export.writer.FragmentPrefetch, see prefetch_export
+        self.graph_names: set[str] | None = None  # the graph files there when reading began
+        self.files_seen: dict[str, dict] = {}  # path -> manifest "files" record, this run
 
     # -- the run ---------------------------------------------------------------------------
     def execute(self) -> RunResult:
@@ -296,13 +300,16 @@ class _Run:
                     self.start_processor()
                 self.open_store()
                 for item in _read_corpus(self.paths, self.max_bytes, self.force_language,
-                                         self.known_language):
+                                         self.known_language, self.known_file):
                     if _is_problem(item):
                         self.add_problem(item)
+                    elif not hasattr(item, "text"):
+                        self.add_known(item)
                     else:
                         self.add_article(item)
                 self.process_queue()
                 self.finish_processing()
+                self.record_files()
         except _StopRun as stop:
             stopped = stop.entry
         finally:
@@ -350,6 +357,11 @@ class _Run:
         digest = content_hash(article)
         self.articles[article.id] = {"article": article.id, "file": str(article.path),
                                      "sha256": digest}
+        signature = getattr(article, "signature", None)
+        if signature is not None:  # a file read whole, without problems: known next time
+            record = self.files_seen.setdefault(
+                str(article.path), {"signature": signature.to_json(), "articles": []})
+            record["articles"].append(article.id)
         entry = self.manifest.articles.get(article.id)
         why = self.needs_processing(article, digest, entry)
         if why is None:
@@ -367,6 +379,61 @@ class _Run:
         self.start_processor()
         if len(self.queue) >= self.batch_size:
             self.process_queue()
+
+    def known_file(self, path: Path, signature: Any) -> list[str] | None:
+        """The articles of ``path`` if it is the file an earlier run read (same signature)
+        and each of them is still done: entry ok, made with this run's stamp, from this
+        file, its graph file there, in Italian (or ``--force-language``). None: read it
+        (``--full`` reads every file)."""
+        record = None if self.full else self.manifest.files.get(str(path))
+        if not record or record["signature"] != signature.to_json() or not record["articles"]:
+            return None
+        if self.graph_names is None:
+            self.graph_names = self.graph_file_names()
+        for article_id in record["articles"]:
+            entry = self.manifest.articles.get(article_id)
+            if (not isinstance(article_id, str) or entry is None or entry["status"] != "ok"
+                    or entry["stamp"] != self.stamp or entry["path"] != str(path)
+                    or article_graphs.graph_file_name(article_id) not in self.graph_names
+                    # kept by --force-language: a run without it skips it again
+                    or (not self.force_language
+                        and entry.get("language") not in (ITALIAN, UNKNOWN_LANGUAGE))):
+                return None
+        return list(record["articles"])
+
+    def add_known(self, known: Any) -> None:
+        """An article of a file not read again (:meth:`known_file`): unchanged."""
+        if known.id in self.articles:  # iter_corpus reports these itself; a safety net
+            return self.add_problem(_DuplicateProblem(known, self.articles[known.id]))
+        entry = self.manifest.articles[known.id]
+        self.articles[known.id] = {"article": known.id, "file": known.path,
+                                   "sha256": entry["sha256"], "status": "unchanged",
+                                   **entry["counts"]}
+        if entry.get("warnings"):
+            self.articles[known.id]["warnings"] = entry["warnings"]
+        self.files_seen.setdefault(known.path, self.manifest.files[known.path])
+        self.advance(known.id)
+
+    def record_files(self) -> None:
+        """The manifest's ``files``: for each file read whole this run (or known), its
+        signature and articles, if every one of them is done (see :meth:`known_file`)."""
+        files = {}
+        for path, record in self.files_seen.items():
+            if all(self.manifest.articles.get(article_id, {}).get("status") == "ok"
+                   and self.manifest.articles[article_id]["path"] == path
+                   for article_id in record["articles"]):
+                files[path] = record
+        if files != self.manifest.files:
+            self.manifest.files = files
+            self.dirty = True
+
+    def graph_file_names(self) -> set[str]:
+        """The names of the files in the graphs folder (one listing, no stat per file)."""
+        try:
+            with os.scandir(self.graphs_dir) as entries:
+                return {entry.name for entry in entries if entry.is_file()}
+        except OSError:
+            return set()
 
     def expects_changes(self) -> bool:
         """Whether the workers are worth starting before the corpus is read: a local run
@@ -721,11 +788,7 @@ class _Run:
     def included(self) -> list[str]:
         """The articles whose graphs are in the outputs: status ok, graph file there (the
         folder listed once, not a stat per article)."""
-        try:
-            with os.scandir(self.graphs_dir) as entries:
-                present = {entry.name for entry in entries if entry.is_file()}
-        except OSError:
-            present = set()
+        present = self.graph_file_names()
         return sorted(
             article_id for article_id, entry in self.manifest.articles.items()
             if entry["status"] == "ok" and article_graphs.graph_file_name(article_id) in present
@@ -919,7 +982,9 @@ class _Failure(Exception):
 
 
 def _read_corpus(paths: list[Path], max_bytes: int | None, force_language: bool,
-                 known_language: Callable[[Any], str | None] | None = None) -> Iterator[Any]:
+                 known_language: Callable[[Any], str | None] | None = None,
+                 known_file: Callable[[Path, Any], list[str] | None] | None = None
+                 ) -> Iterator[Any]:
     """Articles and Problems, one file at a time when the corpus reader can stream."""
     from pipeline import corpus
 
@@ -932,6 +997,8 @@ def _read_corpus(paths: list[Path], max_bytes: int | None, force_language: bool,
         kwargs["force_language"] = True
     if known_language is not None and "known_language" in accepted:
         kwargs["known_language"] = known_language
+    if known_file is not None and "known_file" in accepted:
+        kwargs["known_file"] = known_file
     result = reader(paths, **kwargs)
     if hasattr(result, "articles"):  # read_corpus: everything at once
         yield from result.problems
@@ -941,7 +1008,7 @@ def _read_corpus(paths: list[Path], max_bytes: int | None, force_language: bool,
 
 
 def _is_problem(item: Any) -> bool:
-    return not hasattr(item, "text")
+    return not hasattr(item, "id")  # an Article or a KnownArticle has one
 
 
 @dataclass(frozen=True)

@@ -575,3 +575,89 @@ def test_an_empty_corpus_is_a_warning(tmp_path, model_dir):
     result = aerokg_run(tmp_path / "empty", tmp_path / "out", model_dir)
     assert result.exit_code == 0
     assert "warning: no articles found" in result.output
+
+
+# -- files a re-run need not read (pipeline.corpus.FileSignature) ------------------------------
+
+
+@pytest.fixture
+def settled_at_once(monkeypatch):
+    """Files count as settled as soon as written (the tests' files are seconds old)."""
+    monkeypatch.setattr("pipeline.corpus.SETTLED_SECONDS", 0)
+
+
+def count_reads(monkeypatch) -> list[str]:
+    from pipeline import corpus as corpus_module
+
+    read, real = [], corpus_module.read_file
+    monkeypatch.setattr(corpus_module, "read_file",
+                        lambda path, *args: read.append(Path(path).name) or real(path, *args))
+    return read
+
+
+def test_an_unchanged_rerun_reads_no_article_file(corpus, tmp_path, model_dir, monkeypatch,
+                                                  settled_at_once):
+    out = tmp_path / "out"
+    assert aerokg_run(corpus, out, model_dir).exit_code == 0
+    assert sorted(manifest_of(out)["files"]) == sorted(str(p) for p in corpus.glob("*.txt"))
+    first = report_of(out)
+    read = count_reads(monkeypatch)
+    assert aerokg_run(corpus, out, model_dir).exit_code == 0
+    assert read == []
+    assert set(statuses(out).values()) == {"unchanged"}
+    def same(entry: dict) -> dict:  # what a known article reports as a read one did
+        return {k: v for k, v in entry.items() if k not in ("status", "processed_because")}
+
+    assert [same(a) for a in report_of(out)["articles"]] == [same(a) for a in first["articles"]]
+
+    # --full reads them all
+    assert aerokg_run(corpus, out, model_dir, "--full").exit_code == 0
+    assert sorted(read) == ["alfa.txt", "beta.txt", "gamma.txt"]
+
+
+def test_a_file_rewritten_in_place_is_read_again(corpus, tmp_path, model_dir, monkeypatch,
+                                                 settled_at_once):
+    out = tmp_path / "out"
+    assert aerokg_run(corpus, out, model_dir).exit_code == 0
+    beta = corpus / "beta.txt"
+    before = beta.stat()
+    text = beta.read_text(encoding="utf-8").replace("Bianchi", "Bianco!")  # same size
+    beta.write_text(text, encoding="utf-8")
+    os.utime(beta, ns=(before.st_atime_ns, before.st_mtime_ns))  # the old mtime, by hand
+    assert beta.stat().st_size == before.st_size
+    read = count_reads(monkeypatch)
+    assert aerokg_run(corpus, out, model_dir).exit_code == 0
+    assert read == ["beta.txt"]  # its change time gave it away
+    assert statuses(out)["beta"] == "processed"
+
+
+def test_a_file_just_written_is_not_trusted(corpus, tmp_path, model_dir, monkeypatch):
+    out = tmp_path / "out"
+    assert aerokg_run(corpus, out, model_dir).exit_code == 0  # written a moment ago
+    assert manifest_of(out)["files"] == {}
+    read = count_reads(monkeypatch)
+    assert aerokg_run(corpus, out, model_dir).exit_code == 0
+    assert sorted(read) == ["alfa.txt", "beta.txt", "gamma.txt"]
+
+
+def test_a_file_with_a_problem_is_read_every_time(tmp_path, model_dir, monkeypatch,
+                                                  settled_at_once):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    records = [{"id": "uno", "text": ARTICLES["alfa"]}, {"id": "due"}]  # "due" has no text
+    (corpus / "feed.jsonl").write_text("\n".join(json.dumps(r) for r in records) + "\n",
+                                       encoding="utf-8")
+    (corpus / "english.txt").write_text(
+        "The European Space Agency and the Italian Space Agency signed an agreement in Rome "
+        "yesterday to build a new generation of small satellites for Earth observation, with "
+        "Mario as the lead engineer of the project.", encoding="utf-8")
+    out = tmp_path / "out"
+    for _ in range(2):
+        result = aerokg_run(corpus, out, model_dir)
+        assert result.exit_code == 1
+        assert "MalformedFile" in result.output and "NotItalian" in result.output
+    assert manifest_of(out)["files"] == {}
+    # kept with --force-language, known from then on; a run without it skips it again
+    assert aerokg_run(corpus / "english.txt", out, model_dir, "--force-language").exit_code == 0
+    assert list(manifest_of(out)["files"]) == [str(corpus / "english.txt")]
+    assert "NotItalian" in aerokg_run(corpus / "english.txt", out, model_dir).output
