@@ -299,7 +299,7 @@ def test_iter_corpus_is_lazy(tmp_path, monkeypatch):
     reads: list[str] = []
     real = corpus._read_bytes
     monkeypatch.setattr(corpus, "_read_bytes",
-                        lambda path, limit: reads.append(path.name) or real(path, limit))
+                        lambda path, *args: reads.append(path.name) or real(path, *args))
     items = iter_corpus([tmp_path])
     assert reads == []
     first = next(items)
