@@ -165,7 +165,11 @@ def run_through_daemon(argv: list[str], directory: str | os.PathLike[str] | None
         client.close()
         return None
     with client:
-        request = {"op": "run", "argv": list(argv), "cwd": os.getcwd(),
+        try:
+            cwd = os.getcwd()
+        except OSError:  # the working directory was deleted: let the command say so here
+            return None
+        request = {"op": "run", "argv": list(argv), "cwd": cwd,
                    "env": dict(os.environ), "umask": _current_umask(),
                    "package": str(Path(__file__).resolve().parent),
                    "executable": sys.executable}
