@@ -842,3 +842,78 @@ def test_preload_stops_when_asked():
     assert preload(stop=stop) is False and len(asked) == 3  # two modules, then stopped
     assert preload() is True
     assert len(EXPORT_MODULES) > 3
+
+
+# -- the export's two processes (pipeline.export.writer._shared_steps) ------------------------
+
+
+def _step(folder, name, value, delay=0.0):
+    """A step that writes a file named after the process it ran in, and returns ``value``."""
+    import time as _time
+
+    def run():
+        _time.sleep(delay)
+        (folder / f"{name}.{os.getpid()}").write_text("done")
+        return value
+    return name, run
+
+
+def _ran(folder):
+    """step name -> the pids of the processes it ran in."""
+    runs = {}
+    for path in folder.iterdir():
+        name, pid = path.name.rsplit(".", 1)
+        runs.setdefault(name, []).append(int(pid))
+    return runs
+
+
+def test_shared_steps_each_run_once_and_the_forked_process_takes_the_last_ones(tmp_path):
+    import time
+
+    from pipeline.export.writer import _shared_steps
+
+    def first():  # this process's first step lasts until the child has taken the last one
+        deadline = time.monotonic() + 60
+        while not any(p.name.startswith("d.") for p in tmp_path.iterdir()):
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        (tmp_path / f"a.{os.getpid()}").write_text("done")
+        return 1
+
+    laps = []
+    steps = [("a", first), _step(tmp_path, "b", {"n": 2}), _step(tmp_path, "c", None),
+             _step(tmp_path, "d", "four")]
+    done = _shared_steps(lambda: (tmp_path / f"job.{os.getpid()}").write_text("x"), steps,
+                         laps.append)
+    assert {name: value for name, (value, _) in done.items()} == \
+        {"a": 1, "b": {"n": 2}, "c": None, "d": "four"}
+    runs = _ran(tmp_path)
+    assert all(len(pids) == 1 for pids in runs.values()), runs  # each step once
+    assert runs["job"] != [os.getpid()] and runs["a"] == [os.getpid()]
+    assert runs["d"] == runs["job"]  # taken by the forked process
+    assert laps == [name for name in "abcd" if runs[name] == [os.getpid()]]
+
+
+def test_shared_steps_survive_a_failing_child(tmp_path):
+    from pipeline.export.writer import _shared_steps
+
+    def job():
+        if os.getpid() != parent:
+            os._exit(3)  # the forked process dies before doing anything
+        (tmp_path / f"job.{os.getpid()}").write_text("x")
+
+    parent = os.getpid()
+    steps = [_step(tmp_path, "a", 1), _step(tmp_path, "b", 2)]
+    done = _shared_steps(job, steps, lambda name: None)
+    assert {name: value for name, (value, _) in done.items()} == {"a": 1, "b": 2}
+    assert _ran(tmp_path) == {"job": [parent], "a": [parent], "b": [parent]}
+
+
+def test_a_failing_step_fails_the_export(tmp_path):
+    from pipeline.export.writer import _shared_steps
+
+    def broken():
+        raise ValueError("no space left")
+
+    with pytest.raises(ValueError, match="no space left"):
+        _shared_steps(lambda: None, [("a", broken)], lambda name: None)

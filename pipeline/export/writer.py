@@ -13,8 +13,7 @@ from __future__ import annotations
 import os
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -156,8 +155,8 @@ def export_streamed(
     ``prefetch``: fragments of some of ``graph_files`` merged ahead (:class:`FragmentPrefetch`);
     used if each of its files is among ``graph_files`` with the same hash, else ignored.
     ``seconds``: filled with the time of each step (``merge``, ``turtle``, ``trig``,
-    ``graphml``, ``gexf``, ``cyjs``, and ``views``, the wait for the forked process after
-    them)."""
+    ``graphml``, ``gexf``, ``cyjs``, whichever process wrote the file, and ``views``, the wait
+    for the forked process after this one's steps)."""
     import warnings
 
     from rdflib import Dataset
@@ -202,24 +201,27 @@ def export_streamed(
     G = prefetch.merger.graph()
     sources, titles = prefetch.sources, prefetch.titles
     lap("merge")
-    # the page and the picture are made by a forked copy of this process while this one
-    # streams the RDF files and writes the XML and JSON ones: two cores, about half the wall
-    # time for a large corpus (the two halves take about as long: 1.3 s each at 1,000 articles)
-    with xml_safe_checked(G) as G, _in_parallel(
-            lambda: write_views(G, paths, sources, titles, layout_cache=layout_cache)):
-        triples = stream_turtle(run_nquads, graph_files, paths["turtle"])
-        lap("turtle")
-        counts = stream_trig(run_nquads, (
+    # The page and the picture are made by a forked copy of this process, while this one
+    # writes the RDF, XML and JSON files; once done, the forked one takes the files this one
+    # has not begun, from the end of the list: a full run's page waits for its layout, a
+    # re-run's has it cached, and the two halves stay even either way.
+    steps: list[tuple[str, Callable[[], Any]]] = [
+        ("turtle", lambda: stream_turtle(run_nquads, graph_files, paths["turtle"])),
+        ("trig", lambda: stream_trig(run_nquads, (
             article_graphs.read_trig_chunk(path, sha)
-            for path, sha in zip(files, shas, strict=True)), paths["trig"])
-        lap("trig")
-        write_graphml(G, paths["graphml"])
-        lap("graphml")
-        write_gexf(G, paths["gexf"])
-        lap("gexf")
-        write_cyjs(G, paths["cyjs"])
-        lap("cyjs")
+            for path, sha in zip(files, shas, strict=True)), paths["trig"])),
+        ("graphml", lambda: write_graphml(G, paths["graphml"])),
+        ("gexf", lambda: write_gexf(G, paths["gexf"])),
+        ("cyjs", lambda: write_cyjs(G, paths["cyjs"])),
+    ]
+    with xml_safe_checked(G) as G:
+        done = _shared_steps(
+            lambda: write_views(G, paths, sources, titles, layout_cache=layout_cache),
+            steps, lap)
     lap("views")
+    timings.update({name: round(seconds, 3) for name, (_, seconds) in done.items()
+                    if name not in timings})
+    triples, counts = done["turtle"][0], done["trig"][0]
     export = {
         "files": dict(OUTPUT_FILES),
         "quads": counts["quads"],
@@ -281,43 +283,99 @@ def write_views(G: Any, paths: Mapping[str, Path], sources: Mapping[str, str],
     write_picture(G, paths["png"], paths["svg"], positions=positions)
 
 
-@contextmanager
-def _in_parallel(job: Callable[[], object]) -> Iterator[None]:
-    """Run ``job`` in a forked child process while the block runs; raise if it failed.
+def _shared_steps(job: Callable[[], object], steps: list[tuple[str, Callable[[], Any]]],
+                  lap: Callable[[str], None]) -> dict[str, tuple[Any, float]]:
+    """Run ``job`` in a forked child process and ``steps`` (name, function) here, in order;
+    the child, once ``job`` is done, takes the steps not yet begun from the end of the list.
+    Each step runs once, in one of the two processes (a shared flag per step, set under a
+    lock). Returns, by step name, what it returned (sent back pickled from the child) and
+    how long it took; ``lap(name)`` is called after each step run here.
 
-    Where fork is unavailable, or the child cannot start, ``job`` runs here after the block.
-    The child writes files only (each atomically), so an interrupted export leaves every
-    output whole: old or new.
+    Where fork is unavailable, or the child cannot start, all runs here. If the child fails
+    (its error went to stderr), ``job`` and the steps it took without sending their results
+    are run here again, to get the results or the error. The steps and ``job`` write files
+    only, each atomically, so an interrupted export leaves every output whole: old or new.
     """
     import multiprocessing
 
+    context = multiprocessing.get_context("fork")
+    results: dict[str, tuple[Any, float]] = {}
     try:
-        child = multiprocessing.get_context("fork").Process(target=_run_job, args=(job,),
-                                                            daemon=True)
+        claimed = context.RawArray("b", len(steps))
+        lock = context.Lock()
+        receiver, sender = context.Pipe(duplex=False)
+        child: Any = context.Process(target=_steal_steps, daemon=True,
+                                     args=(job, steps, claimed, lock, sender))
         child.start()
+        sender.close()
     except (ValueError, OSError):
         child = None
+
+    def claim(index: int) -> bool:
+        if child is None:
+            return True
+        with lock:
+            if claimed[index]:
+                return False
+            claimed[index] = 1
+            return True
+
     try:
-        yield
+        for index, (name, step) in enumerate(steps):
+            if claim(index):
+                started = time.perf_counter()
+                results[name] = (step(), time.perf_counter() - started)
+                lap(name)
+        if child is None:
+            job()
+            return results
+        job_done = False
+        try:
+            while True:
+                message = receiver.recv()
+                if message[0] == "job":
+                    job_done = True
+                elif message[0] == "step":
+                    results[message[1]] = (message[2], message[3])
+                else:  # "end"
+                    break
+        except (EOFError, OSError):  # it died: what it did not report is done here
+            pass
+        finally:
+            receiver.close()
+        child.join()
+        if child.exitcode != 0 or not job_done:
+            job()
+        for name, step in steps:
+            if name not in results:
+                started = time.perf_counter()
+                results[name] = (step(), time.perf_counter() - started)
+        return results
     except BaseException:
         if child is not None:
             child.kill()
             child.join()
         raise
-    if child is None:
-        job()
-        return
-    child.join()
-    if child.exitcode != 0:
-        # the child's error went to stderr; say which files, and do them here to get it
-        job()
 
 
-def _run_job(job: Callable[[], object]) -> None:
+def _steal_steps(job: Callable[[], object], steps: list[tuple[str, Callable[[], Any]]],
+                 claimed: Any, lock: Any, sender: Any) -> None:
+    """The forked side of :func:`_shared_steps`."""
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and kills us
     job()
+    sender.send(("job",))
+    for index in reversed(range(len(steps))):
+        with lock:
+            if claimed[index]:
+                break  # the parent has reached the steps from here back: none left
+            claimed[index] = 1
+        name, step = steps[index]
+        started = time.perf_counter()
+        sender.send(("step", name, step(), time.perf_counter() - started))
+    sender.send(("end",))
+    sender.close()
 
 
 def _file_sha256(path: Path) -> str:
