@@ -129,7 +129,7 @@ def code_fingerprint(files: Iterable[Path]) -> str:
 
 
 def _code_files(model_path: str | None) -> list[Path]:
-    """aerokg's source files, and the model directory's files (not recursing below it)."""
+    """aerokg's source and data files, and every file of the model's directory."""
     package = Path(__file__).resolve().parent
     files = [p for p in package.rglob("*") if p.suffix in (".py", ".toml", ".json", ".gz")
              and "model" not in p.relative_to(package).parts]
@@ -204,6 +204,9 @@ def _wait_for_exit(client: socket.socket, pid: int) -> int:
                 break
             except InterruptedError:
                 continue
+            except OSError:  # the connection was reset: the daemon is gone
+                reply = ""
+                break
     finally:
         for sig, handler in old.items():
             signal.signal(sig, handler)
