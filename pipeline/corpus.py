@@ -207,6 +207,7 @@ class CorpusReadResult:
 def iter_corpus(
     paths: Iterable[str | Path], max_bytes: int = MAX_BYTES, force_language: bool = False,
     known_language: KnownLanguage | None = None, known_file: KnownFile | None = None,
+    discovered: tuple[list[Path], list[Problem]] | None = None,
 ) -> Iterator[Article | KnownArticle | Problem]:
     """Articles and Problems under ``paths``, reading one file at a time, in sorted order.
 
@@ -214,9 +215,9 @@ def iter_corpus(
     is a failed Problem naming both files; the first one is kept. ``known_language`` (see
     :func:`make_article`) spares identifying the language of articles already seen;
     ``known_file`` spares reading files already read (:class:`KnownArticle`; see the module
-    doc).
+    doc). ``discovered``: what :func:`discover` gave for ``paths``, if the caller has it.
     """
-    files, problems = discover(paths)
+    files, problems = discovered if discovered is not None else discover(paths)
     yield from problems
     seen: dict[str, str] = {}
     for path in files:

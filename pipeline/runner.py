@@ -278,6 +278,7 @@ class _Run:
         self.prefetch: Any = None  # pipeline.export.writer.FragmentPrefetch, see prefetch_export
         self.graph_names: set[str] | None = None  # the graph files there when reading began
         self.files_seen: dict[str, dict] = {}  # path -> manifest "files" record, this run
+        self.discovery: tuple[list[Path], list[Any]] | None = None  # see discovered()
 
     # -- the run ---------------------------------------------------------------------------
     def execute(self) -> RunResult:
@@ -300,7 +301,8 @@ class _Run:
                     self.start_processor()
                 self.open_store()
                 for item in _read_corpus(self.paths, self.max_bytes, self.force_language,
-                                         self.known_language, self.known_file):
+                                         self.known_language, self.known_file,
+                                         self.discovered):
                     if _is_problem(item):
                         self.add_problem(item)
                     elif not hasattr(item, "text"):
@@ -440,11 +442,9 @@ class _Run:
         with workers, and a new or forced one, or an article file modified since the
         manifest was last written (a cheap guess: the content hashes decide what is
         processed; a wrong guess costs a worker that loads the model and is stopped)."""
-        from pipeline.corpus import discover
-
         if self.executor != "local" or self.workers < 1:
             return False
-        files, _ = discover(self.paths)
+        files, _ = self.discovered()
         if not files:
             return False
         if self.full or not self.manifest.articles:
@@ -454,6 +454,15 @@ class _Run:
             return any(path.stat().st_mtime > written for path in files)
         except OSError:
             return False
+
+    def discovered(self) -> tuple[list[Path], list[Any]]:
+        """The article files under the run's paths and the problems of the paths
+        (:func:`pipeline.corpus.discover`), listed once per run."""
+        if self.discovery is None:
+            from pipeline.corpus import discover
+
+            self.discovery = discover(self.paths)
+        return self.discovery
 
     def known_language(self, article: Any) -> str | None:
         """The language an earlier run found for this very article (same content hash), so
@@ -983,7 +992,8 @@ class _Failure(Exception):
 
 def _read_corpus(paths: list[Path], max_bytes: int | None, force_language: bool,
                  known_language: Callable[[Any], str | None] | None = None,
-                 known_file: Callable[[Path, Any], list[str] | None] | None = None
+                 known_file: Callable[[Path, Any], list[str] | None] | None = None,
+                 discovered: Callable[[], tuple[list[Path], list[Any]]] | None = None
                  ) -> Iterator[Any]:
     """Articles and Problems, one file at a time when the corpus reader can stream."""
     from pipeline import corpus
@@ -999,6 +1009,8 @@ def _read_corpus(paths: list[Path], max_bytes: int | None, force_language: bool,
         kwargs["known_language"] = known_language
     if known_file is not None and "known_file" in accepted:
         kwargs["known_file"] = known_file
+    if discovered is not None and "discovered" in accepted:
+        kwargs["discovered"] = discovered()
     result = reader(paths, **kwargs)
     if hasattr(result, "articles"):  # read_corpus: everything at once
         yield from result.problems

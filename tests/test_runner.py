@@ -661,3 +661,18 @@ def test_a_file_with_a_problem_is_read_every_time(tmp_path, model_dir, monkeypat
     assert aerokg_run(corpus / "english.txt", out, model_dir, "--force-language").exit_code == 0
     assert list(manifest_of(out)["files"]) == [str(corpus / "english.txt")]
     assert "NotItalian" in aerokg_run(corpus / "english.txt", out, model_dir).output
+
+
+def test_the_corpus_is_listed_once_per_run(corpus, tmp_path, model_dir, monkeypatch):
+    from pipeline import corpus as corpus_module
+
+    calls, real = [], corpus_module.discover
+    monkeypatch.setattr(corpus_module, "discover",
+                        lambda paths: calls.append(list(paths)) or real(paths))
+    out = tmp_path / "out"
+    assert aerokg_run(corpus, out, model_dir).exit_code == 0  # a new OUT_DIR: workers early
+    assert len(calls) == 1
+    (corpus / "beta.txt").write_text("title: beta\n\nLa FIAT di Torino ha firmato.\n",
+                                     encoding="utf-8")
+    assert aerokg_run(corpus, out, model_dir).exit_code == 0
+    assert len(calls) == 2 and statuses(out)["beta"] == "processed"
