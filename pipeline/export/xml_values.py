@@ -5,6 +5,7 @@ characters only, and the attribute types both formats declare (``string``, ``boo
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 
 from pipeline.mapping.vocab import xml_text
 
@@ -44,8 +45,12 @@ def value_text(value: object) -> str:
     return str(value)
 
 
+@lru_cache(maxsize=1 << 16)
 def xml_content(text: str) -> str:
     r"""``text`` as XML character data: XML 1.0 characters only, ``& < >`` escaped.
+
+    Cached (a graph repeats its values: types, article ids, labels, in nodes and in edges):
+    a third of the GraphML writer's time.
 
     >>> xml_content("R&D <b>\x00")
     'R&amp;D &lt;b&gt;'
@@ -53,6 +58,7 @@ def xml_content(text: str) -> str:
     return _replaced(xml_text(text), _CONTENT_ESCAPES)
 
 
+@lru_cache(maxsize=1 << 16)
 def xml_attribute(text: str) -> str:
     r"""``text`` as a double-quoted XML attribute value: as :func:`xml_content`, plus ``"``, tab
     and line breaks as character references (an XML parser would turn them into spaces).
