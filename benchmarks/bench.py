@@ -219,10 +219,7 @@ def aerokg_run(corpus: Path, out: Path, workers: int, model: str | None,
     command = [*AEROKG, "run", str(corpus), "-o", str(out), "--workers", str(workers), *extra]
     if model:
         command += ["--model", model]
-    env = None if daemon_dir is None else {
-        **{k: v for k, v in os.environ.items() if k != "AEROKG_NO_DAEMON"},
-        "AEROKG_DAEMON_DIR": str(daemon_dir)}
-    done = run_measured(command, env)
+    done = run_measured(command, None if daemon_dir is None else daemon_env(daemon_dir))
     report = json.loads((out / "run-report.json").read_text(encoding="utf-8"))
     done.pop("stdout")
     return done | {"processed": report.get("summary", {}).get("processed"),
@@ -251,10 +248,15 @@ def query_latencies(out: Path, repeats: int = 5) -> dict[str, dict]:
     return timings
 
 
+def daemon_env(daemon_dir: Path) -> dict[str, str]:
+    """This process's environment, for commands served by the daemon in ``daemon_dir``."""
+    return {**{k: v for k, v in os.environ.items() if k != "AEROKG_NO_DAEMON"},
+            "AEROKG_DAEMON_DIR": str(daemon_dir)}
+
+
 def daemon_command(daemon_dir: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "AEROKG_DAEMON_DIR": str(daemon_dir)}
-    done = subprocess.run([*AEROKG, "daemon", *args], env=env, capture_output=True, text=True,
-                          cwd=REPO)
+    done = subprocess.run([*AEROKG, "daemon", *args], env=daemon_env(daemon_dir),
+                          capture_output=True, text=True, cwd=REPO)
     if done.returncode not in (0, 1):
         sys.exit(f"aerokg daemon {' '.join(args)} failed: {done.stderr[-3000:]}")
     return done

@@ -155,14 +155,8 @@ def run_through_daemon(argv: list[str], directory: str | os.PathLike[str] | None
         check_private(folder)
     except DaemonError:
         return None
-    path = folder / SOCKET_NAME
-    if not path.exists() or not hasattr(socket, "send_fds"):
-        return None
-    client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    try:
-        client.connect(str(path))
-    except OSError:  # a socket left by a daemon that was killed
-        client.close()
+    client = _connect(folder) if hasattr(socket, "send_fds") else None
+    if client is None:
         return None
     with client:
         try:
@@ -198,15 +192,10 @@ def _wait_for_exit(client: socket.socket, pid: int) -> int:
     old = {sig: signal.signal(sig, forward) for sig in (signal.SIGINT, signal.SIGTERM,
                                                         signal.SIGHUP)}
     try:
-        while True:
-            try:
-                reply = _read_line(client)
-                break
-            except InterruptedError:
-                continue
-            except OSError:  # the connection was reset: the daemon is gone
-                reply = ""
-                break
+        try:  # a forwarded signal does not interrupt the read (PEP 475)
+            reply = _read_line(client)
+        except OSError:  # the connection was reset: the daemon is gone
+            reply = ""
     finally:
         for sig, handler in old.items():
             signal.signal(sig, handler)
@@ -239,21 +228,21 @@ def _send(sock: socket.socket, message: dict, fds: list[int] = ()) -> None:
 
 def _receive(sock: socket.socket) -> tuple[dict, list[int]]:
     data, fds, _flags, _addr = socket.recv_fds(sock, 1 << 16, 3)
-    while len(data) < _HEADER.size:
-        more = sock.recv(1 << 16)
-        if not more:
-            raise DaemonError("the client hung up")
-        data += more
-    (length,) = _HEADER.unpack_from(data)
+
+    def at_least(size: int) -> bytes:
+        nonlocal data
+        while len(data) < size:
+            more = sock.recv(1 << 16)
+            if not more:
+                raise DaemonError("the client hung up")
+            data += more
+        return data
+
+    (length,) = _HEADER.unpack_from(at_least(_HEADER.size))
     if length > _MAX_REQUEST:
         raise DaemonError("request too large")
-    data = data[_HEADER.size:]
-    while len(data) < length:
-        more = sock.recv(1 << 16)
-        if not more:
-            raise DaemonError("the client hung up")
-        data += more
-    return json.loads(data[:length]), list(fds)
+    end = _HEADER.size + length
+    return json.loads(at_least(end)[_HEADER.size:end]), list(fds)
 
 
 def _read_line(sock: socket.socket) -> str:
@@ -270,6 +259,21 @@ def _read_line(sock: socket.socket) -> str:
 def _request(directory: Path, message: dict, timeout: float = 10.0) -> dict | None:
     """Send ``message`` (a status or stop request); the daemon's JSON reply, or None if no
     daemon answers."""
+    sock = _connect(directory, timeout)
+    if sock is None:
+        return None
+    with sock:
+        try:
+            _send(sock, message)
+            reply = _read_line(sock)
+        except OSError:
+            return None
+    return json.loads(reply[1:]) if reply.startswith("J") else None
+
+
+def _connect(directory: Path, timeout: float | None = None) -> socket.socket | None:
+    """A connection to the daemon serving from ``directory``; None if none answers (no
+    socket, or one left by a daemon that was killed)."""
     path = directory / SOCKET_NAME
     if not path.exists():
         return None
@@ -277,13 +281,10 @@ def _request(directory: Path, message: dict, timeout: float = 10.0) -> dict | No
     sock.settimeout(timeout)
     try:
         sock.connect(str(path))
-        _send(sock, message)
-        reply = _read_line(sock)
     except OSError:
-        return None
-    finally:
         sock.close()
-    return json.loads(reply[1:]) if reply.startswith("J") else None
+        return None
+    return sock
 
 
 # -- managing it ----------------------------------------------------------------------------------

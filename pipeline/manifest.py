@@ -217,10 +217,10 @@ def load_manifest(path: str | os.PathLike[str]) -> tuple[Manifest, str | None]:
             dropped.append(str(key))
     outputs = data.get("outputs") if isinstance(data.get("outputs"), dict) else {}
     store = data.get("store") if isinstance(data.get("store"), dict) else {}
-    files = {path: record for path, record in (data.get("files") or {}).items()
+    raw_files = data.get("files") if isinstance(data.get("files"), dict) else {}
+    files = {path: record for path, record in raw_files.items()
              if isinstance(record, dict) and isinstance(record.get("signature"), list)
-             and isinstance(record.get("articles"), list)} \
-        if isinstance(data.get("files"), dict) else {}
+             and isinstance(record.get("articles"), list)}
     warning = None
     if dropped or not isinstance(raw, dict):
         warning = (f"manifest {path}: {len(dropped)} malformed entries dropped"

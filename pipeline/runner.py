@@ -302,7 +302,7 @@ class _Run:
                 self.open_store()
                 for item in _read_corpus(self.paths, self.max_bytes, self.force_language,
                                          self.known_language, self.known_file,
-                                         self.discovered):
+                                         self.discovered()):
                     if _is_problem(item):
                         self.add_problem(item)
                     elif not hasattr(item, "text"):
@@ -368,13 +368,10 @@ class _Run:
         why = self.needs_processing(article, digest, entry)
         if why is None:
             assert entry is not None
-            self.articles[article.id] |= {"status": "unchanged", **entry["counts"]}
-            if entry.get("warnings"):
-                self.articles[article.id]["warnings"] = entry["warnings"]
             if entry["path"] != str(article.path):  # moved or renamed: same graph
                 entry["path"] = str(article.path)
                 self.dirty = True
-            self.advance(article.id)
+            self.mark_unchanged(article.id, entry)
             return
         self.articles[article.id]["status"] = "pending"  # until processed (or the run stops)
         self.queue.append((article, why))
@@ -390,13 +387,10 @@ class _Run:
         record = None if self.full else self.manifest.files.get(str(path))
         if not record or record["signature"] != signature.to_json() or not record["articles"]:
             return None
-        if self.graph_names is None:
-            self.graph_names = self.graph_file_names()
         for article_id in record["articles"]:
             entry = self.manifest.articles.get(article_id)
-            if (not isinstance(article_id, str) or entry is None or entry["status"] != "ok"
-                    or entry["stamp"] != self.stamp or entry["path"] != str(path)
-                    or article_graphs.graph_file_name(article_id) not in self.graph_names
+            if (not isinstance(article_id, str) or entry is None or entry["path"] != str(path)
+                    or self.reuse_blocker(article_id, entry) is not None
                     # kept by --force-language: a run without it skips it again
                     or (not self.force_language
                         and entry.get("language") not in (ITALIAN, UNKNOWN_LANGUAGE))):
@@ -409,12 +403,17 @@ class _Run:
             return self.add_problem(_DuplicateProblem(known, self.articles[known.id]))
         entry = self.manifest.articles[known.id]
         self.articles[known.id] = {"article": known.id, "file": known.path,
-                                   "sha256": entry["sha256"], "status": "unchanged",
-                                   **entry["counts"]}
-        if entry.get("warnings"):
-            self.articles[known.id]["warnings"] = entry["warnings"]
+                                   "sha256": entry["sha256"]}
         self.files_seen.setdefault(known.path, self.manifest.files[known.path])
-        self.advance(known.id)
+        self.mark_unchanged(known.id, entry)
+
+    def mark_unchanged(self, article_id: str, entry: dict) -> None:
+        """Report an article whose graph file is reused: its counts and warnings as the
+        manifest recorded them."""
+        self.articles[article_id] |= {"status": "unchanged", **entry["counts"]}
+        if entry.get("warnings"):
+            self.articles[article_id]["warnings"] = entry["warnings"]
+        self.advance(article_id)
 
     def record_files(self) -> None:
         """The manifest's ``files``: for each file read whole this run (or known), its
@@ -480,13 +479,21 @@ class _Run:
             return "new"
         if entry["sha256"] != digest:
             return "changed"
+        return self.reuse_blocker(article.id, entry)
+
+    def reuse_blocker(self, article_id: str, entry: dict) -> str | None:
+        """Why the graph file of an article's manifest ``entry`` cannot be reused as it is
+        (made with another stamp, not finished, missing); None if it can. The graphs folder
+        is listed once, when the corpus is read."""
         if entry["stamp"] != self.stamp:
             changed = sorted(k for k in self.stamp if entry["stamp"].get(k) != self.stamp[k])
             return "stamp changed: " + ", ".join(changed)
         if entry["status"] != "ok":
             return {"pending": "left unfinished by an earlier run",
                     "failed": "failed in an earlier run"}.get(entry["status"], entry["status"])
-        if not (self.graphs_dir / article_graphs.graph_file_name(article.id)).is_file():
+        if self.graph_names is None:
+            self.graph_names = self.graph_file_names()
+        if article_graphs.graph_file_name(article_id) not in self.graph_names:
             return "graph file missing"
         return None
 
@@ -993,7 +1000,7 @@ class _Failure(Exception):
 def _read_corpus(paths: list[Path], max_bytes: int | None, force_language: bool,
                  known_language: Callable[[Any], str | None] | None = None,
                  known_file: Callable[[Path, Any], list[str] | None] | None = None,
-                 discovered: Callable[[], tuple[list[Path], list[Any]]] | None = None
+                 discovered: tuple[list[Path], list[Any]] | None = None
                  ) -> Iterator[Any]:
     """Articles and Problems, one file at a time when the corpus reader can stream."""
     from pipeline import corpus
@@ -1010,7 +1017,7 @@ def _read_corpus(paths: list[Path], max_bytes: int | None, force_language: bool,
     if known_file is not None and "known_file" in accepted:
         kwargs["known_file"] = known_file
     if discovered is not None and "discovered" in accepted:
-        kwargs["discovered"] = discovered()
+        kwargs["discovered"] = discovered
     result = reader(paths, **kwargs)
     if hasattr(result, "articles"):  # read_corpus: everything at once
         yield from result.problems

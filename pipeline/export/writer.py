@@ -311,20 +311,10 @@ def _shared_steps(job: Callable[[], object], steps: list[tuple[str, Callable[[],
     except (ValueError, OSError):
         child = None
 
-    def claim(index: int) -> bool:
-        if child is None:
-            return True
-        with lock:
-            if claimed[index]:
-                return False
-            claimed[index] = 1
-            return True
-
     try:
         for index, (name, step) in enumerate(steps):
-            if claim(index):
-                started = time.perf_counter()
-                results[name] = (step(), time.perf_counter() - started)
+            if child is None or _claim(claimed, lock, index):
+                results[name] = _timed_step(step)
                 lap(name)
         if child is None:
             job()
@@ -348,8 +338,7 @@ def _shared_steps(job: Callable[[], object], steps: list[tuple[str, Callable[[],
             job()
         for name, step in steps:
             if name not in results:
-                started = time.perf_counter()
-                results[name] = (step(), time.perf_counter() - started)
+                results[name] = _timed_step(step)
         return results
     except BaseException:
         if child is not None:
@@ -367,15 +356,27 @@ def _steal_steps(job: Callable[[], object], steps: list[tuple[str, Callable[[], 
     job()
     sender.send(("job",))
     for index in reversed(range(len(steps))):
-        with lock:
-            if claimed[index]:
-                break  # the parent has reached the steps from here back: none left
-            claimed[index] = 1
+        if not _claim(claimed, lock, index):
+            break  # the parent has reached the steps from here back: none left
         name, step = steps[index]
-        started = time.perf_counter()
-        sender.send(("step", name, step(), time.perf_counter() - started))
+        sender.send(("step", name, *_timed_step(step)))
     sender.send(("end",))
     sender.close()
+
+
+def _claim(claimed: Any, lock: Any, index: int) -> bool:
+    """Take step ``index`` for this process, unless the other one has (shared flags)."""
+    with lock:
+        if claimed[index]:
+            return False
+        claimed[index] = 1
+        return True
+
+
+def _timed_step(step: Callable[[], Any]) -> tuple[Any, float]:
+    """What ``step`` returned, and the seconds it took."""
+    started = time.perf_counter()
+    return step(), time.perf_counter() - started
 
 
 def _file_sha256(path: Path) -> str:
