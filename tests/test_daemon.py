@@ -46,6 +46,8 @@ workers.analyse_article = slow_analyse_article
 from pipeline.daemon import serve
 
 serve(Path(sys.argv[1]), sys.argv[2], idle_timeout=600)
+sys.stdout.flush()
+os._exit(0)  # as a daemon started by `aerokg daemon start` ends: no interpreter teardown
 """
 
 CLIENT = [sys.executable, "-c", "from pipeline.cli import main; main()"]
@@ -68,17 +70,23 @@ def home(tmp_path_factory):
 def server(home):
     """A daemon serving from ``home / "sock"``; stopped at the end."""
     env = {k: v for k, v in os.environ.items() if k != daemon.NO_DAEMON_ENV_VAR}
-    process = subprocess.Popen([sys.executable, str(home / "server.py"), str(home / "sock"),
-                                str(home / "tiny")], env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True)
+    log = home / "server.log"  # a file, as the real daemon's: a pipe nobody reads can fill up
+    with open(log, "w") as output:
+        process = subprocess.Popen([sys.executable, str(home / "server.py"),
+                                    str(home / "sock"), str(home / "tiny")], env=env,
+                                   stdout=output, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 180
     while not (home / "sock" / daemon.SOCKET_NAME).exists():
-        assert process.poll() is None, process.stdout.read()
+        assert process.poll() is None, log.read_text()
         assert time.monotonic() < deadline, "the daemon did not start"
         time.sleep(0.1)
     yield process
-    daemon.stop(home / "sock")
-    process.wait(timeout=30)
+    daemon.stop(home / "sock", timeout=60)
+    try:
+        process.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        pytest.fail("the daemon did not stop: " + log.read_text()[-3000:])
 
 
 def client_env(home: Path, **extra: str) -> dict[str, str]:
