@@ -10,6 +10,11 @@ temporary folder, never into the repository) and measures, in this one run:
 
 * **NLP only**: ``nlp.pipe`` over the N texts in a fresh process with the model loaded (load
   time not counted), single process and ``n_process=2``: the limit end-to-end runs are held to;
+  and on two independent processes, each parsing half the texts at the same time (no IPC):
+  how far the machine's two cores scale the parse itself;
+* **CPU seconds** of each run's process tree (user + system, its workers and export child
+  included; model loading too): against the wall time, how much of the second core a run
+  already uses, hence the most a second worker can add (printed under the table);
 * **end to end**: ``aerokg run CORPUS -o OUT --workers W`` as a subprocess, wall time from
   start to exit (model load, mapping, store, every export), for each W of ``--workers``;
   words/s and the ratio to NLP-only single process;
@@ -64,6 +69,24 @@ n_process = int(sys.argv[2])
 list(nlp.pipe(texts[:2]))  # warm up (lazy tables)
 started = time.perf_counter()
 for _ in nlp.pipe(texts, batch_size=32, n_process=n_process):
+    pass
+print(json.dumps({"seconds": time.perf_counter() - started}))
+"""
+
+# One of two independent processes, each parsing its half of the corpus: both load the model,
+# then wait for a file to appear (so they parse at the same time), with no IPC between them.
+_NLP_HALF = r"""
+import json, os, sys, time
+from pipeline.nlp.loader import load_nlp
+texts = [open(p, encoding="utf-8").read() for p in sys.argv[3:]]
+nlp = load_nlp(sys.argv[1] or None)
+list(nlp.pipe(texts[:2]))  # warm up (lazy tables)
+with open(sys.argv[2] + ".ready-" + str(os.getpid()), "w"):
+    pass
+while not os.path.exists(sys.argv[2]):
+    time.sleep(0.01)
+started = time.perf_counter()
+for _ in nlp.pipe(texts, batch_size=32):
     pass
 print(json.dumps({"seconds": time.perf_counter() - started}))
 """
@@ -174,6 +197,7 @@ def run_measured(command: list[str], env: dict[str, str] | None = None) -> dict:
     if env is None:
         env = {**os.environ, "AEROKG_NO_DAEMON": "1"}
     started = time.perf_counter()
+    cpu_before = _children_cpu()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                text=True, cwd=REPO, env=env)
     with TreeMemory(process.pid) as memory:
@@ -183,7 +207,16 @@ def run_measured(command: list[str], env: dict[str, str] | None = None) -> dict:
         sys.exit(f"failed ({process.returncode}): {' '.join(command)}\n{stderr[-3000:]}")
     return {"seconds": seconds, "peak_rss_mb": memory.peak_total_kb / 1024,
             "peak_process_rss_mb": memory.peak_process_kb / 1024, "stdout": stdout,
-            "returncode": process.returncode}
+            "returncode": process.returncode, "cpu_seconds": _children_cpu() - cpu_before}
+
+
+def _children_cpu() -> float:
+    """CPU seconds (user + system) of this process's finished children and the descendants
+    they waited for: a run's worker processes and export child included, a daemon's not."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 # ---------------------------------------------------------------------------------------------
@@ -196,6 +229,35 @@ def nlp_only(files: list[Path], words: int, model: str | None, n_process: int) -
                          *map(str, files)])
     seconds = json.loads(done["stdout"].strip().splitlines()[-1])["seconds"]
     return {"seconds": seconds, "words_per_second": words / seconds}
+
+
+def nlp_only_split(files: list[Path], words: int, model: str | None, work: Path) -> dict:
+    """NLP only on two independent processes, each parsing half the articles (no IPC, no
+    main process gathering Docs): how far this machine's two cores scale the parse itself,
+    the ceiling for any 2-worker run. Seconds: from the start signal until the slower of the
+    two is done."""
+    go = work / "nlp-split-go"
+    halves = [files[: len(files) // 2], files[len(files) // 2:]]
+    cpu_before = _children_cpu()
+    processes = [subprocess.Popen(
+        [sys.executable, "-c", _NLP_HALF, model or "", str(go), *map(str, half)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO,
+        env={**os.environ, "AEROKG_NO_DAEMON": "1"}) for half in halves]
+    while len(list(work.glob(go.name + ".ready-*"))) < len(processes):
+        if any(process.poll() is not None for process in processes):
+            break
+        time.sleep(0.05)
+    go.touch()
+    seconds = []
+    for process in processes:
+        stdout, stderr = process.communicate()
+        if process.returncode != 0:
+            sys.exit(f"NLP-only half failed ({process.returncode}):\n{stderr[-3000:]}")
+        seconds.append(json.loads(stdout.strip().splitlines()[-1])["seconds"])
+    for marker in [go, *work.glob(go.name + ".ready-*")]:
+        marker.unlink()
+    return {"seconds": max(seconds), "words_per_second": words / max(seconds),
+            "halves_seconds": seconds, "cpu_seconds": _children_cpu() - cpu_before}
 
 
 def compile_package() -> str:
@@ -220,6 +282,8 @@ def aerokg_run(corpus: Path, out: Path, workers: int, model: str | None,
     if model:
         command += ["--model", model]
     done = run_measured(command, None if daemon_dir is None else daemon_env(daemon_dir))
+    if daemon_dir is not None:
+        done["cpu_seconds"] = None  # spent in the daemon's forks, not seen from here
     report = json.loads((out / "run-report.json").read_text(encoding="utf-8"))
     done.pop("stdout")
     return done | {"processed": report.get("summary", {}).get("processed"),
@@ -312,29 +376,37 @@ def markdown(results: dict) -> str:
     lines = [f"Machine: {m['cpu']}, {m['cores']} cores, Python {m['python']}, "
              + ", ".join(f"{k} {v}" for k, v in m["versions"].items()) + f"; {m['date']}; "
              + f"aerokg's bytecode: {m.get('bytecode', 'as found')}.", ""]
-    lines += ["| articles | words | run | seconds | words/s | vs NLP-only (1 proc) | "
+    lines += ["| articles | words | run | seconds | CPU seconds | words/s | vs NLP-only (1 proc) | "
               "peak memory, tree PSS (MB) | peak RSS, largest process (MB) |",
-              "|---:|---:|---|---:|---:|---:|---:|---:|"]
+              "|---:|---:|---|---:|---:|---:|---:|---:|---:|"]
     for size in results["sizes"]:
         n, words = size["articles"], size["words"]
         limit = size["nlp_only"]["1"]["words_per_second"]
         for procs, row in size["nlp_only"].items():
             plural = "es" if procs != "1" else ""
             lines.append(f"| {n} | {words} | NLP only, {procs} process{plural}"
-                         f" | {row['seconds']:.1f} | {row['words_per_second']:,.0f} | "
+                         f" | {row['seconds']:.1f} | {_cpu(row)} | "
+                         f"{row['words_per_second']:,.0f} | "
                          f"{row['words_per_second'] / limit:.2f} | | |")
+        split = size.get("nlp_split")
+        if split:
+            lines.append(f"| {n} | {words} | NLP only, 2 independent processes (a half each) | "
+                         f"{split['seconds']:.1f} | {_cpu(split)} | "
+                         f"{split['words_per_second']:,.0f} | "
+                         f"{split['words_per_second'] / limit:.2f} | | |")
         for workers, row in size["end_to_end"].items():
             wps = words / row["seconds"]
             lines.append(f"| {n} | {words} | `aerokg run --workers {workers}` | "
-                         f"{row['seconds']:.1f} | {wps:,.0f} | {wps / limit:.2f} | "
+                         f"{row['seconds']:.1f} | {_cpu(row)} | {wps:,.0f} | {wps / limit:.2f} | "
                          f"{row['peak_rss_mb']:.0f} | {row['peak_process_rss_mb']:.0f} |")
         for workers, row in size.get("dask", {}).items():
             wps = words / row["seconds"]
             lines.append(f"| {n} | {words} | `aerokg run --executor dask --workers {workers}` | "
-                         f"{row['seconds']:.1f} | {wps:,.0f} | {wps / limit:.2f} | "
+                         f"{row['seconds']:.1f} | {_cpu(row)} | {wps:,.0f} | {wps / limit:.2f} | "
                          f"{row['peak_rss_mb']:.0f} | {row['peak_process_rss_mb']:.0f} |")
         for label, row in size.get("reruns", {}).items():
-            lines.append(f"| {n} | {words} | re-run, {label} | {row['seconds']:.1f} | | "
+            lines.append(f"| {n} | {words} | re-run, {label} | {row['seconds']:.1f} | "
+                         f"{_cpu(row)} | | "
                          f"{row['ratio_to_full']:.1%} of the full run | "
                          f"{row['peak_rss_mb']:.0f} | {row['peak_process_rss_mb']:.0f} |")
         warm = size.get("daemon")
@@ -342,10 +414,10 @@ def markdown(results: dict) -> str:
             row = warm["full"]
             wps = words / row["seconds"]
             lines.append(f"| {n} | {words} | `aerokg run --workers 1`, daemon | "
-                         f"{row['seconds']:.1f} | {wps:,.0f} | {wps / limit:.2f} | | |")
+                         f"{row['seconds']:.1f} | | {wps:,.0f} | {wps / limit:.2f} | | |")
             for label, row in warm["reruns"].items():
                 lines.append(f"| {n} | {words} | re-run, {label}, daemon | "
-                             f"{row['seconds']:.1f} | | {row['ratio_to_full']:.1%} of the "
+                             f"{row['seconds']:.1f} | | | {row['ratio_to_full']:.1%} of the "
                              "full run through the daemon | | |")
     lines.append("")
     sizes = results["sizes"]
@@ -361,6 +433,7 @@ def markdown(results: dict) -> str:
             lines.append(f"- 2 workers vs 1: {ends['1']['seconds'] / ends['2']['seconds']:.2f}x "
                          "(bar: >= 1.6x); NLP only, 2 processes vs 1: "
                          f"{last['nlp_only'].get('2', {}).get('words_per_second', 0) / limit:.2f}x")
+            lines.extend(_two_worker_ceiling(last))
         if len(sizes) > 1 and "1" in sizes[0]["end_to_end"] and "1" in ends:
             small, large = sizes[0]["end_to_end"]["1"], ends["1"]
             lines.append(f"- peak memory (1 worker), {last['articles']} vs {sizes[0]['articles']} "
@@ -398,6 +471,34 @@ def markdown(results: dict) -> str:
             lines.append(f"| {name} | {row['rows']} | {row['median_seconds'] * 1000:.1f} | "
                          f"{row['max_seconds'] * 1000:.1f} |")
     return "\n".join(lines)
+
+
+def _cpu(row: dict) -> str:
+    return f"{row['cpu_seconds']:.1f}" if row.get("cpu_seconds") is not None else ""
+
+
+def _two_worker_ceiling(size: dict) -> list[str]:
+    """What the machine and the work allow a 2-worker run, from this run's own numbers: the
+    parse's own scaling on two independent processes, and the 1-worker run's CPU seconds
+    spread over both cores."""
+    one = size["end_to_end"]["1"]
+    lines = []
+    split = size.get("nlp_split")
+    if split:
+        lines.append("- the machine's ceiling: the parse alone, on two independent processes "
+                     "(a half each, nothing gathered), ran "
+                     f"{size['nlp_only']['1']['seconds'] / split['seconds']:.2f}x as fast as "
+                     "on one")
+    if one.get("cpu_seconds"):
+        bound = 2 * one["seconds"] / one["cpu_seconds"]
+        lines.append(f"- the work's ceiling: the 1-worker run used {one['cpu_seconds']:.1f} CPU "
+                     f"seconds in {one['seconds']:.1f} s (its worker parses while the main "
+                     "process maps, so it already uses more than one core); with both cores "
+                     f"at full speed, 2 workers could be at most {bound:.2f}x as fast"
+                     + (f", and at the parse's own 2-process scaling "
+                        f"{bound * size['nlp_only']['1']['seconds'] / split['seconds'] / 2:.2f}x"
+                        if split else ""))
+    return lines
 
 
 def warm_runs(base: Path, files: list[Path], model: str | None) -> dict:
@@ -458,6 +559,9 @@ def main() -> None:
                 size["nlp_only"][str(procs)] = nlp_only(files, words, args.model, procs)
                 print(f"   NLP only x{procs}: {size['nlp_only'][str(procs)]}", file=sys.stderr,
                       flush=True)
+            size["nlp_split"] = nlp_only_split(files, words, args.model, base)
+            print(f"   NLP only, 2 independent halves: {size['nlp_split']}", file=sys.stderr,
+                  flush=True)
             for workers in worker_counts:
                 out = base / f"out-w{workers}"
                 size["end_to_end"][str(workers)] = row = aerokg_run(
