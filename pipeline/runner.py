@@ -88,6 +88,7 @@ BATCH_SIZE = 8  # articles parsed per nlp.pipe call
 EXECUTORS = ("local", "dask")  # where the NLP and mapping stages run
 SHARDS_DIR = "shards"  # in STATE_DIR: the shard files of a dask run (pipeline.shards)
 LAYOUT_CACHE_FILE = "layout-cache.json"  # in STATE_DIR: component layouts (export.layout)
+TURTLE_INDEX_FILE = "turtle-index.json"  # in STATE_DIR: graph.ttl's blocks (turtle_patch)
 #: Article graphs loaded into the store at once (one bulk load).
 STORE_LOAD_ARTICLES = 50
 #: The corpus store is flushed to disk after this many article graphs (bounded memory).
@@ -845,13 +846,17 @@ class _Run:
 
         corpus_store.set_run_graph(self.store, run_nquads, Path(vocab.ONTOLOGY_PATH))
         steps: dict[str, float] = {}
+        turtle_index = self.state_dir / TURTLE_INDEX_FILE
+        if self.full:  # --full: every output rebuilt, graph.ttl too
+            turtle_index.unlink(missing_ok=True)
         held = self.manifest.store.get("articles", {})
         by_graph = sorted(included, key=lambda i: (held.get(i, {}).get("graphs", []), i))
         paths, export = export_streamed(
             run_nquads, [self.graphs_dir / article_graphs.graph_file_name(i) for i in by_graph],
             self.out_dir,
             graph_sha256=[self.manifest.articles[i].get("graph_sha256", "") for i in by_graph],
-            layout_cache=self.state_dir / LAYOUT_CACHE_FILE, run_dataset=dataset,
+            layout_cache=self.state_dir / LAYOUT_CACHE_FILE, turtle_index=turtle_index,
+            run_dataset=dataset,
             prefetch=self.prefetch, seconds=steps)
         self.seconds.update({f"export_{name}": value for name, value in steps.items()})
         self.prefetch = None

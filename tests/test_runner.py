@@ -297,6 +297,23 @@ def test_editing_one_article_reprocesses_only_it_and_replaces_its_graph(corpus, 
     assert outputs(out) == outputs(clean_out)  # byte for byte, run IRI included
 
 
+def test_a_re_run_patches_graph_ttl_to_the_bytes_of_a_clean_run(corpus, tmp_path, model_dir):
+    for k, text in enumerate(ARTICLES.values()):  # six articles: one is a sixth of them
+        (corpus / f"copia{k}.txt").write_text(f"title: copia {k}\n\n{text} Bis.\n",
+                                              encoding="utf-8")
+    out = tmp_path / "out"
+    aerokg_run(corpus, out, model_dir)
+    assert report_of(out)["export"]["turtle"] == "rebuilt"
+    (corpus / "beta.txt").write_text(
+        "title: beta\n\nLa FIAT di Milano ha firmato un accordo con Luca Neri a Napoli.\n",
+        encoding="utf-8")
+    assert aerokg_run(corpus, out, model_dir).exit_code == 0
+    assert report_of(out)["export"]["turtle"] == "patched"
+    clean_out = tmp_path / "clean"
+    aerokg_run(corpus, clean_out, model_dir)
+    assert outputs(out) == outputs(clean_out)  # byte for byte
+
+
 def test_a_new_article_is_added(corpus, tmp_path, model_dir):
     out = tmp_path / "out"
     aerokg_run(corpus, out, model_dir)

@@ -223,24 +223,41 @@ def triple_lines(nquads: bytes) -> list[bytes]:
 
 
 def stream_turtle(run_nquads: bytes, graph_files: Iterable[str | os.PathLike[str]],
-                  path: str | os.PathLike[str]) -> int:
+                  path: str | os.PathLike[str],
+                  index_path: str | os.PathLike[str] | None = None) -> int:
     """``graph.ttl`` streamed: the union of the triples of ``run_nquads`` and ``graph_files``,
     each triple once, in N-Triples order (an external ``sort -u``: memory does not grow with
     the corpus), serialised by pyoxigraph with the prefixes of ``PREFIXES``. Returns the
-    number of triples."""
+    number of triples. ``index_path``: where to write the
+    :class:`~pipeline.export.turtle_patch.TurtleIndex` of the file, which lets the next export
+    patch it (:func:`~pipeline.export.turtle_patch.patch_turtle`)."""
+    import hashlib
     import subprocess
     import tempfile
+    from collections import Counter
 
     from pyoxigraph import parse, serialize
 
+    from pipeline.export.turtle_patch import TurtleIndex, subject_of
+
+    run_subjects: set[bytes] = set()
+    file_subjects: dict[str, tuple[str, set]] = {}
     with tempfile.TemporaryDirectory(prefix="aerokg-ttl-", dir=os.path.dirname(path) or ".") \
             as tmp:
         lines = os.path.join(tmp, "triples.nt")
         with open(lines, "wb") as out:
-            out.writelines(triple_lines(run_nquads))
+            run_lines = triple_lines(run_nquads)
+            out.writelines(run_lines)
             for source in graph_files:
                 with open(source, "rb") as graph_file:
-                    out.writelines(triple_lines(graph_file.read()))
+                    data = graph_file.read()
+                file_lines = triple_lines(data)
+                out.writelines(file_lines)
+                if index_path is not None:
+                    file_subjects[os.path.basename(source)] = (
+                        hashlib.sha256(data).hexdigest(), {subject_of(x) for x in file_lines})
+            if index_path is not None:
+                run_subjects = {subject_of(x) for x in run_lines}
         unique = os.path.join(tmp, "unique.nt")
         subprocess.run(["sort", "-u", "-S", "64M", "-T", tmp, "-o", unique, lines], check=True,
                        env={**os.environ, "LC_ALL": "C"})
@@ -255,4 +272,10 @@ def stream_turtle(run_nquads: bytes, graph_files: Iterable[str | os.PathLike[str
 
         with atomic_output(path, "wb") as out:
             serialize(triples(), out, RdfFormat.TURTLE, prefixes=_store_prefixes())
+        if index_path is not None:
+            with open(unique, "rb") as triples_file:
+                counts = Counter(subject_of(line) for line in triples_file)
+            with open(path, "rb") as written:
+                turtle = written.read()
+            TurtleIndex.build(turtle, run_subjects, file_subjects, counts).write(index_path)
     return count

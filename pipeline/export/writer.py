@@ -140,7 +140,7 @@ def export_streamed(
     run_nquads: bytes, graph_files: list[Path], out_dir: str | os.PathLike[str],
     graph_sha256: list[str] | None = None, layout_cache: Path | None = None,
     run_dataset: Dataset | None = None, prefetch: FragmentPrefetch | None = None,
-    seconds: dict[str, float] | None = None,
+    seconds: dict[str, float] | None = None, turtle_index: Path | None = None,
 ) -> tuple[dict[str, Path], dict[str, Any]]:
     """As :func:`export_graphs`, from the run's metadata graph (N-Quads) and the per-article
     graph files, in the order given: ``graph.ttl`` and ``graph.trig`` are streamed
@@ -150,7 +150,10 @@ def export_streamed(
     (``article_graphs.read_fragments``; ``graph_sha256`` gives each file's hash, to check its
     fragment file against), never from the corpus's RDF at once.
     ``layout_cache``: a file keeping the layouts of the graph's components between runs
-    (:class:`pipeline.export.layout.LayoutCache`). ``run_dataset``: the run's metadata graph
+    (:class:`pipeline.export.layout.LayoutCache`). ``turtle_index``: a file describing
+    ``graph.ttl``'s blocks, with which the next export patches it instead of rebuilding it
+    when few graph files changed (:mod:`pipeline.export.turtle_patch`; the report's
+    ``"turtle"`` says which was done). ``run_dataset``: the run's metadata graph
     as an rdflib Dataset, if the caller has it (else parsed from ``run_nquads``).
     ``prefetch``: fragments of some of ``graph_files`` merged ahead (:class:`FragmentPrefetch`);
     used if each of its files is among ``graph_files`` with the same hash, else ignored.
@@ -167,6 +170,7 @@ def export_streamed(
     from pipeline.export.graphml import write_graphml
     from pipeline.export.property_graph import graph_fragment, xml_safe_checked
     from pipeline.export.rdf import stream_trig, stream_turtle
+    from pipeline.export.turtle_patch import update_turtle
 
     directory = Path(out_dir)
     directory.mkdir(parents=True, exist_ok=True)
@@ -205,8 +209,13 @@ def export_streamed(
     # writes the RDF, XML and JSON files; once done, the forked one takes the files this one
     # has not begun, from the end of the list: a full run's page waits for its layout, a
     # re-run's has it cached, and the two halves stay even either way.
+    def turtle() -> tuple[int, str]:
+        if turtle_index is None:
+            return stream_turtle(run_nquads, files, paths["turtle"]), "rebuilt"
+        return update_turtle(run_nquads, files, shas, paths["turtle"], turtle_index)
+
     steps: list[tuple[str, Callable[[], Any]]] = [
-        ("turtle", lambda: stream_turtle(run_nquads, graph_files, paths["turtle"])),
+        ("turtle", turtle),
         ("trig", lambda: stream_trig(run_nquads, (
             article_graphs.read_trig_chunk(path, sha)
             for path, sha in zip(files, shas, strict=True)), paths["trig"])),
@@ -221,9 +230,10 @@ def export_streamed(
     lap("views")
     timings.update({name: round(seconds, 3) for name, (_, seconds) in done.items()
                     if name not in timings})
-    triples, counts = done["turtle"][0], done["trig"][0]
+    (triples, turtle_how), counts = done["turtle"][0], done["trig"][0]
     export = {
         "files": dict(OUTPUT_FILES),
+        "turtle": turtle_how,
         "quads": counts["quads"],
         "triples": triples,
         "named_graphs": counts["named_graphs"],
