@@ -238,7 +238,7 @@ def stream_turtle(run_nquads: bytes, graph_files: Iterable[str | os.PathLike[str
 
     from pyoxigraph import parse, serialize
 
-    from pipeline.export.turtle_patch import TurtleIndex, subject_of
+    from pipeline.export.turtle_patch import TurtleIndex, line_chunks, subjects_of
 
     run_subjects: set[bytes] = set()
     file_subjects: dict[str, tuple[str, set]] = {}
@@ -255,27 +255,23 @@ def stream_turtle(run_nquads: bytes, graph_files: Iterable[str | os.PathLike[str
                 out.writelines(file_lines)
                 if index_path is not None:
                     file_subjects[os.path.basename(source)] = (
-                        hashlib.sha256(data).hexdigest(), {subject_of(x) for x in file_lines})
+                        hashlib.sha256(data).hexdigest(),
+                        set(subjects_of(b"".join(file_lines))))
             if index_path is not None:
-                run_subjects = {subject_of(x) for x in run_lines}
+                run_subjects = set(subjects_of(b"".join(run_lines)))
         unique = os.path.join(tmp, "unique.nt")
         subprocess.run(["sort", "-u", "-S", "64M", "-T", tmp, "-o", unique, lines], check=True,
                        env={**os.environ, "LC_ALL": "C"})
         os.unlink(lines)
-        count = 0
-
-        def triples() -> Iterator[Any]:
-            nonlocal count
-            for triple in parse(path=unique, format=RdfFormat.N_TRIPLES):
-                count += 1
-                yield triple
-
         with atomic_output(path, "wb") as out:
-            serialize(triples(), out, RdfFormat.TURTLE, prefixes=_store_prefixes())
+            # the parser's iterator straight into the serialiser: no Python frame per triple
+            serialize(parse(path=unique, format=RdfFormat.N_TRIPLES), out, RdfFormat.TURTLE,
+                      prefixes=_store_prefixes())
+        count, counts = 0, Counter()
+        for chunk in line_chunks(unique):  # a few MB at a time: memory stays flat
+            count += chunk.count(b"\n")  # one triple per line
+            if index_path is not None:
+                counts.update(subjects_of(chunk))
         if index_path is not None:
-            with open(unique, "rb") as triples_file:
-                counts = Counter(subject_of(line) for line in triples_file)
-            with open(path, "rb") as written:
-                turtle = written.read()
-            TurtleIndex.build(turtle, run_subjects, file_subjects, counts).write(index_path)
+            TurtleIndex.build(path, run_subjects, file_subjects, counts).write(index_path)
     return count

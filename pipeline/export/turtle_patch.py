@@ -29,7 +29,7 @@ import json
 import os
 import re
 from bisect import bisect_left
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import accumulate
@@ -38,7 +38,8 @@ from typing import Any
 
 from pipeline.export.atomic import atomic_output
 
-__all__ = ["INDEX_VERSION", "TurtleIndex", "patch_turtle", "subject_of", "update_turtle"]
+__all__ = ["INDEX_VERSION", "TurtleIndex", "block_starts", "patch_turtle", "subject_of",
+           "subjects_of", "update_turtle"]
 
 INDEX_VERSION = 1
 
@@ -46,12 +47,34 @@ INDEX_VERSION = 1
 #: shares one; past this share of changed files, rebuilding is as quick.
 MAX_CHANGED_SHARE = 0.2
 
-_BLOCK_START = re.compile(rb"^[^\t]", re.MULTILINE)
+# a line that does not go on with a tab begins a block (searched as "\n" + one more byte:
+# the regex engine looks for a literal first character quickly, for "^" it tries each byte)
+#: Files are read this much at a time (the sorted triples, graph.ttl): memory stays flat.
+CHUNK_BYTES = 1 << 22
+
+_BLOCK_START = re.compile(rb"\n[^\t]")
+_LINE_SUBJECT = re.compile(rb"\n([^ ]+)")
 
 
 def subject_of(line: bytes) -> bytes:
     """The subject term of an N-Triples line (an IRI or blank node: no space inside)."""
     return line[: line.index(b" ")]
+
+
+def subjects_of(lines: bytes) -> list[bytes]:
+    """The subject term of each line of N-Triples ``lines``, in order.
+
+    >>> subjects_of(b'<s> <p> "o" .\\n<t> <p> <s> .\\n')
+    [b'<s>', b'<t>']
+    """
+    return _LINE_SUBJECT.findall(b"\n" + lines)
+
+
+def block_starts(body: bytes | memoryview) -> list[int]:
+    """Where each subject block of a Turtle body (no prefix lines), or of whole lines of one,
+    begins: each line that does not go on with a tab."""
+    first = [0] if body and body[:1] != b"\t" else []
+    return [*first, *(match.start() + 1 for match in _BLOCK_START.finditer(body))]
 
 
 @dataclass
@@ -75,28 +98,36 @@ class TurtleIndex:
         return cls()
 
     @classmethod
-    def build(cls, turtle: bytes, run_subjects: Iterable[bytes],
+    def build(cls, turtle_path: str | os.PathLike[str], run_subjects: Iterable[bytes],
               file_subjects: dict[str, tuple[str, set]],
               counts: dict[bytes, int]) -> TurtleIndex:
-        """The index of ``turtle`` (a whole ``graph.ttl``), from the subjects of the run
-        graph and of each file (name -> (sha256, subject terms)), and each subject's number
-        of triples in it."""
+        """The index of the ``graph.ttl`` at ``turtle_path`` (read a few MB at a time), from
+        the subjects of the run graph and of each file (name -> (sha256, subject terms)), and
+        each subject's number of triples in it."""
         order = sorted(counts, key=_block_key)
         position = {subject: i for i, subject in enumerate(order)}
-        body = turtle[len(_prefix_lines(turtle)):]
-        starts = [match.start() for match in _BLOCK_START.finditer(body)]
+        digest = hashlib.sha256()
+        starts: list[int] = []
+        offset, in_header = 0, True
+        for chunk in line_chunks(turtle_path):
+            digest.update(chunk)
+            skip = 0
+            if in_header:  # the prefix lines, which may fill more than one chunk
+                skip = len(_prefix_lines(chunk))
+                in_header = skip == len(chunk)
+            starts.extend(offset + skip + start for start in block_starts(chunk[skip:]))
+            offset += len(chunk)
         if len(starts) != len(order):
             raise ValueError(f"graph.ttl has {len(starts)} subject blocks for {len(order)} "
                              "subjects: not the layout this index describes")
         return cls(
             subjects=[subject.decode("utf-8") for subject in order],
             counts=[counts[subject] for subject in order],
-            sizes=[end - start
-                   for start, end in zip(starts, [*starts[1:], len(body)], strict=True)],
+            sizes=[end - start for start, end in zip(starts, [*starts[1:], offset], strict=True)],
             run=sorted(position[s] for s in set(run_subjects)),
             files={name: [sha, sorted(position[s] for s in subjects)]
                    for name, (sha, subjects) in file_subjects.items()},
-            turtle_sha256=hashlib.sha256(turtle).hexdigest())
+            turtle_sha256=digest.hexdigest())
 
     @property
     def triples(self) -> int:
@@ -141,16 +172,17 @@ def patch_turtle(run_lines: Sequence[bytes], graph_files: Sequence[str | os.Path
     if index is None:
         return None
     try:
-        old = Path(path).read_bytes()
+        with open(path, "rb") as old_file:
+            if hashlib.file_digest(old_file, "sha256").hexdigest() != index.turtle_sha256:
+                return None
+            size = old_file.tell()
+            old_file.seek(0)
+            header = _prefix_header() if size else b""
+            if old_file.read(len(header)) != header:
+                return None  # written with other prefixes: its blocks would not fit new ones
     except OSError:
         return None
-    if hashlib.sha256(old).hexdigest() != index.turtle_sha256:
-        return None
-    header = _prefix_lines(old)
-    if old and header != _prefix_header():
-        return None  # written with other prefixes: its blocks would not fit new ones
-    old_body = memoryview(old)[len(header):]
-    if sum(index.sizes) != len(old_body):
+    if sum(index.sizes) != size - len(header):
         return None
 
     path_of = {os.path.basename(p): p for p in graph_files}
@@ -201,34 +233,33 @@ def patch_turtle(run_lines: Sequence[bytes], graph_files: Sequence[str | os.Path
         new_counts[term] = new_counts.get(term, 0) + 1
     new_subjects = sorted(new_counts, key=_str_key)
     new_body = memoryview(_turtle_body(ordered))
-    new_starts = [match.start() for match in _BLOCK_START.finditer(new_body)]
+    new_starts = block_starts(new_body)
     if len(new_starts) != len(new_subjects):
         return None
     new_ends = [*new_starts[1:], len(new_body)]
     old_keys = [_str_key(subject) for subject in subjects]
-    old_starts = [0, *accumulate(index.sizes)]
+    old_starts = [len(header) + start for start in accumulate(index.sizes, initial=0)]
 
     merged = TurtleIndex()
     old_to_new: list[int] = [-1] * len(subjects)
-    pieces: list[memoryview] = []
+    pieces: list[memoryview | tuple[int, int]] = []  # new bytes, or a range of the old file
+
+    dropped = sorted(affected_positions)
 
     def keep(first: int, last: int) -> None:
-        """The old blocks first..last-1, but the affected ones: as runs of whole bytes."""
-        run_start = None
-        for i in range(first, last):
-            if i in affected_positions:
-                if run_start is not None:
-                    pieces.append(old_body[old_starts[run_start]:old_starts[i]])
-                    run_start = None
-                continue
-            if run_start is None:
-                run_start = i
-            old_to_new[i] = len(merged.subjects)
-            merged.subjects.append(subjects[i])
-            merged.counts.append(index.counts[i])
-            merged.sizes.append(index.sizes[i])
-        if run_start is not None:
-            pieces.append(old_body[old_starts[run_start]:old_starts[last]])
+        """The old blocks first..last-1 but the affected ones, copied a run at a time."""
+        cut = bisect_left(dropped, first)
+        while first < last:
+            end = min(dropped[cut], last) if cut < len(dropped) else last
+            if first < end:
+                pieces.append((old_starts[first], old_starts[end]))
+                old_to_new[first:end] = range(len(merged.subjects),
+                                              len(merged.subjects) + end - first)
+                merged.subjects.extend(subjects[first:end])
+                merged.counts.extend(index.counts[first:end])
+                merged.sizes.extend(index.sizes[first:end])
+            first = end + 1 if end < last else last  # past the affected block
+            cut += 1
 
     done = 0
     for k, term in enumerate(new_subjects):
@@ -244,10 +275,12 @@ def patch_turtle(run_lines: Sequence[bytes], graph_files: Sequence[str | os.Path
     keep(done, len(subjects))
 
     digest = hashlib.sha256()
-    with atomic_output(path, "wb") as out:
+    with atomic_output(path, "wb") as out, open(path, "rb") as old_file:
         for piece in [memoryview(_prefix_header()) if pieces else memoryview(b""), *pieces]:
-            out.write(piece)
-            digest.update(piece)
+            for part in (_file_range(old_file, *piece) if isinstance(piece, tuple)
+                         else (piece,)):
+                out.write(part)
+                digest.update(part)
     merged.turtle_sha256 = digest.hexdigest()
     new_position = {term: i for i, term in enumerate(merged.subjects)}
     for name, sha in wanted.items():
@@ -282,6 +315,38 @@ def update_turtle(run_nquads: bytes, graph_files: Sequence[str | os.PathLike[str
     except FileNotFoundError:
         pass
     return stream_turtle(run_nquads, graph_files, path, index_path=index_path), "rebuilt"
+
+
+def line_chunks(path: str | os.PathLike[str], size: int | None = None) -> Iterator[bytes]:
+    """The bytes of the file at ``path``, about ``size`` (default :data:`CHUNK_BYTES`) at a
+    time, each piece ending with a whole line (the last one as the file ends)."""
+    size = size or CHUNK_BYTES
+    with open(path, "rb") as source:
+        rest = b""
+        while True:
+            data = source.read(size)
+            if not data:
+                if rest:
+                    yield rest
+                return
+            data = rest + data
+            cut = data.rfind(b"\n") + 1
+            if cut == 0:
+                rest = data
+                continue
+            rest = data[cut:]
+            yield data[:cut]
+
+
+def _file_range(source: Any, start: int, end: int, size: int = 1 << 20) -> Iterator[bytes]:
+    """Bytes ``start`` to ``end`` of the open file ``source``, a megabyte at a time."""
+    source.seek(start)
+    while start < end:
+        data = source.read(min(size, end - start))
+        if not data:
+            raise OSError("graph.ttl shrank while it was patched")
+        start += len(data)
+        yield data
 
 
 def _block_key(subject: bytes) -> bytes:
