@@ -11,7 +11,13 @@ import pytest
 from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, serialize
 
 from pipeline.export.rdf import stream_turtle, triple_lines
-from pipeline.export.turtle_patch import TurtleIndex, line_chunks, patch_turtle, update_turtle
+from pipeline.export.turtle_patch import (
+    TurtleIndex,
+    line_chunks,
+    patch_turtle,
+    subject_lines,
+    update_turtle,
+)
 
 BASE = "https://w3id.org/aerokg/"
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -203,3 +209,13 @@ def test_line_chunks_end_with_whole_lines(tmp_path: Path) -> None:
         assert all(chunk.endswith(b"\n") for chunk in chunks[:-1])
     source.write_bytes(b"")
     assert list(line_chunks(source)) == []
+
+
+def test_subject_lines_finds_a_subjects_lines_in_a_sorted_graph_file() -> None:
+    data = (b'<s> <p> "1" <g> .\n<s/x> <p> "2" <g> .\n<s/x> <q> <s> <g> .\n'
+            b'<t> <p> "3" <g> .')
+    assert subject_lines(data, b"<s>") == [b'<s> <p> "1" <g> .\n']
+    assert subject_lines(data, b"<s/x>") == [b'<s/x> <p> "2" <g> .\n', b'<s/x> <q> <s> <g> .\n']
+    assert subject_lines(data, b"<t>") == [b'<t> <p> "3" <g> .\n']
+    assert subject_lines(data, b"<u>") == []
+    assert subject_lines(data, b"<p>") == []  # an object or predicate is not a subject

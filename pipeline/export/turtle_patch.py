@@ -38,8 +38,8 @@ from typing import Any
 
 from pipeline.export.atomic import atomic_output
 
-__all__ = ["INDEX_VERSION", "TurtleIndex", "block_starts", "patch_turtle", "subject_of",
-           "subjects_of", "update_turtle"]
+__all__ = ["INDEX_VERSION", "TurtleIndex", "block_starts", "patch_turtle", "subject_lines",
+           "subject_of", "subjects_of", "update_turtle"]
 
 INDEX_VERSION = 1
 
@@ -68,6 +68,28 @@ def subjects_of(lines: bytes) -> list[bytes]:
     [b'<s>', b'<t>']
     """
     return _LINE_SUBJECT.findall(b"\n" + lines)
+
+
+def subject_lines(nquads: bytes, subject: bytes) -> list[bytes]:
+    """The lines of ``subject`` in a graph file (its lines are sorted, so they are together),
+    found by searching the bytes, not by reading every line.
+
+    >>> subject_lines(b'<a> <p> "1" <g> .\\n<b> <p> "2" <g> .\\n<b> <q> "3" <g> .\\n', b"<b>")
+    [b'<b> <p> "2" <g> .\\n', b'<b> <q> "3" <g> .\\n']
+    """
+    key = subject + b" "
+    start = 0 if nquads.startswith(key) else nquads.find(b"\n" + key) + 1
+    if start == 0 and not nquads.startswith(key):
+        return []
+    found = []
+    while nquads.startswith(key, start):
+        end = nquads.find(b"\n", start) + 1
+        if not end:  # the last line, without its newline
+            found.append(nquads[start:] + b"\n")
+            break
+        found.append(nquads[start:end])
+        start = end
+    return found
 
 
 def block_starts(body: bytes | memoryview) -> list[int]:
@@ -221,9 +243,13 @@ def patch_turtle(run_lines: Sequence[bytes], graph_files: Sequence[str | os.Path
     for name_lines in new_lines.values():
         lines.update(line for line in name_lines if subject_of(line) in affected)
     for name, (_, held) in index.files.items():
-        if name in wanted and name not in changed and not affected_positions.isdisjoint(held):
-            lines.update(line for line in triple_lines(Path(path_of[name]).read_bytes())
-                         if subject_of(line) in affected)
+        if name in wanted and name not in changed:
+            shared = affected_positions.intersection(held)
+            if shared:
+                data = Path(path_of[name]).read_bytes()
+                lines.update(triple_lines(b"".join(
+                    line for i in sorted(shared)
+                    for line in subject_lines(data, subjects[i].encode("utf-8")))))
 
     # their blocks, serialised as a rebuild would, each put where its subject sorts
     ordered = sorted(lines)
