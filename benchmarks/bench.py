@@ -491,13 +491,15 @@ def _two_worker_ceiling(size: dict) -> list[str]:
                      "on one")
     if one.get("cpu_seconds"):
         bound = 2 * one["seconds"] / one["cpu_seconds"]
+        scaling = size["nlp_only"]["1"]["seconds"] / split["seconds"] if split else 2.0
         lines.append(f"- the work's ceiling: the 1-worker run used {one['cpu_seconds']:.1f} CPU "
                      f"seconds in {one['seconds']:.1f} s (its worker parses while the main "
-                     "process maps, so it already uses more than one core); with both cores "
-                     f"at full speed, 2 workers could be at most {bound:.2f}x as fast"
-                     + (f", and at the parse's own 2-process scaling "
-                        f"{bound * size['nlp_only']['1']['seconds'] / split['seconds'] / 2:.2f}x"
-                        if split else ""))
+                     "process maps: {:.2f} cores busy on average); spread over both cores at "
+                     "full speed, the same work would take {:.1f} s: 2 workers can be at most "
+                     "{:.2f}x as fast as one{}".format(
+                         one["cpu_seconds"] / one["seconds"], one["cpu_seconds"] / 2, bound,
+                         f" ({bound * scaling / 2:.2f}x at the parse's own 2-process scaling "
+                         "above)" if scaling < 2 else ""))
     return lines
 
 

@@ -157,9 +157,10 @@ def export_streamed(
     as an rdflib Dataset, if the caller has it (else parsed from ``run_nquads``).
     ``prefetch``: fragments of some of ``graph_files`` merged ahead (:class:`FragmentPrefetch`);
     used if each of its files is among ``graph_files`` with the same hash, else ignored.
-    ``seconds``: filled with the time of each step (``merge``, ``turtle``, ``trig``,
-    ``graphml``, ``gexf``, ``cyjs``, whichever process wrote the file, and ``views``, the wait
-    for the forked process after this one's steps)."""
+    ``seconds``: filled with the time of each step (``merge``, ``layout``, ``turtle``,
+    ``trig``, ``graphml``, ``gexf``, ``cyjs``, ``html``, whichever process wrote the file,
+    and ``views``, the wait for the forked process, which draws the picture, after this
+    one's steps)."""
     import warnings
 
     from rdflib import Dataset
@@ -168,6 +169,8 @@ def export_streamed(
     from pipeline.export.cytoscape import write_cyjs
     from pipeline.export.gexf import write_gexf
     from pipeline.export.graphml import write_graphml
+    from pipeline.export.html_view import write_html
+    from pipeline.export.picture import write_picture
     from pipeline.export.property_graph import graph_fragment, xml_safe_checked
     from pipeline.export.rdf import stream_trig, stream_turtle
     from pipeline.export.turtle_patch import update_turtle
@@ -205,10 +208,10 @@ def export_streamed(
     G = prefetch.merger.graph()
     sources, titles = prefetch.sources, prefetch.titles
     lap("merge")
-    # The page and the picture are made by a forked copy of this process, while this one
-    # writes the RDF, XML and JSON files; once done, the forked one takes the files this one
-    # has not begun, from the end of the list: a full run's page waits for its layout, a
-    # re-run's has it cached, and the two halves stay even either way.
+    # The layout first (a re-run finds most of it cached), then the picture is drawn by a
+    # forked copy of this process while this one writes the RDF, XML and JSON files and the
+    # page; once done, the forked one takes the files this one has not begun, from the end
+    # of the list (the page first), so the two halves stay even.
     def turtle() -> tuple[int, str]:
         if turtle_index is None:
             return stream_turtle(run_nquads, files, paths["turtle"]), "rebuilt"
@@ -224,8 +227,12 @@ def export_streamed(
         ("cyjs", lambda: write_cyjs(G, paths["cyjs"])),
     ]
     with xml_safe_checked(G) as G:
+        positions = view_layout(G, layout_cache)
+        lap("layout")
+        steps.append(("html", lambda: write_html(G, paths["html"], sources=dict(sources),
+                                                 titles=dict(titles), positions=positions)))
         done = _shared_steps(
-            lambda: write_views(G, paths, sources, titles, layout_cache=layout_cache),
+            lambda: write_picture(G, paths["png"], paths["svg"], positions=positions),
             steps, lap)
     lap("views")
     timings.update({name: round(seconds, 3) for name, (_, seconds) in done.items()
@@ -281,16 +288,25 @@ def write_views(G: Any, paths: Mapping[str, Path], sources: Mapping[str, str],
     headline, shown and linked in the page. ``layout_cache``: a JSON file of component
     layouts, read if it is there and valid, and rewritten with those of ``G``."""
     from pipeline.export.html_view import write_html
-    from pipeline.export.layout import LayoutCache, graph_layout
     from pipeline.export.picture import write_picture
+
+    positions = view_layout(G, layout_cache)
+    write_html(G, paths["html"], sources=dict(sources), titles=dict(titles),
+               positions=positions)
+    write_picture(G, paths["png"], paths["svg"], positions=positions)
+
+
+def view_layout(G: Any, layout_cache: Path | None = None) -> dict:
+    """The positions the page and the picture share: :func:`pipeline.export.layout.graph_layout`
+    of ``G``, with the component layouts of ``layout_cache`` (a JSON file, read if it is there
+    and valid, and rewritten with those of ``G``)."""
+    from pipeline.export.layout import LayoutCache, graph_layout
 
     cache = LayoutCache.read(layout_cache) if layout_cache is not None else None
     positions = graph_layout(G, cache=cache)
     if cache is not None:
         cache.write(layout_cache)
-    write_html(G, paths["html"], sources=dict(sources), titles=dict(titles),
-               positions=positions)
-    write_picture(G, paths["png"], paths["svg"], positions=positions)
+    return positions
 
 
 def _shared_steps(job: Callable[[], object], steps: list[tuple[str, Callable[[], Any]]],
