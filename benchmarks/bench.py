@@ -3,6 +3,7 @@
     python benchmarks/bench.py --articles 1000            # one size
     python benchmarks/bench.py --articles 100,1000        # the README table
     python benchmarks/bench.py --articles 50 --workers 1  # a quick look
+    python benchmarks/bench.py --articles 1000 --repeat 3 # medians, and the ratios' spread
 
 For each size N it builds a corpus of N articles (the ``.txt`` articles of ``--source``, by
 default ``../shared/corpus/dev`` and ``corpus/``, copied round-robin under distinct ids into a
@@ -36,6 +37,11 @@ temporary folder, never into the repository) and measures, in this one run:
   (``--no-daemon`` skips these). Every other row runs without a daemon
   (``AEROKG_NO_DAEMON=1``), even if the user has one running.
 
+With ``--repeat N`` it does all of that N times in turn (each run into a fresh output folder)
+and the table gives each number's median; each ratio is taken within a round, between runs
+minutes apart, and given as its median and range over the rounds: on a VM whose speed drifts
+within the hour, a ratio of two runs far apart measures the drift.
+
 Words are whitespace-separated words of the article text, the same count for every row. It
 prints Markdown tables (and ``--json FILE`` writes every number). Run it on an idle machine:
 a training or a test suite on the other core halves what it measures.
@@ -56,6 +62,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_SOURCES = [REPO.parent / "shared" / "corpus" / "dev", REPO / "corpus"]
@@ -426,13 +433,17 @@ def markdown(results: dict) -> str:
         ends = last["end_to_end"]
         limit = last["nlp_only"]["1"]["words_per_second"]
         if "1" in ends:
-            lines.append(f"- end to end, 1 worker, {last['articles']} articles: "
-                         f"{last['words'] / ends['1']['seconds'] / limit:.2f}x NLP-only "
-                         "(bar: >= 0.8x)")
+            value, note = per_round(last, lambda r: (r["nlp_only"]["1"]["seconds"]
+                                                     / r["end_to_end"]["1"]["seconds"]))
+            lines.append(f"- end to end, 1 worker, {last['articles']} articles: {value:.2f}x "
+                         f"NLP-only{note} (bar: >= 0.8x)")
         if "1" in ends and "2" in ends:
-            lines.append(f"- 2 workers vs 1: {ends['1']['seconds'] / ends['2']['seconds']:.2f}x "
-                         "(bar: >= 1.6x); NLP only, 2 processes vs 1: "
-                         f"{last['nlp_only'].get('2', {}).get('words_per_second', 0) / limit:.2f}x")
+            value, note = per_round(last, lambda r: (r["end_to_end"]["1"]["seconds"]
+                                                     / r["end_to_end"]["2"]["seconds"]))
+            nlp2, nlp2_note = per_round(last, lambda r: (r["nlp_only"]["1"]["seconds"]
+                                                         / r["nlp_only"]["2"]["seconds"]))
+            lines.append(f"- 2 workers vs 1: {value:.2f}x{note} (bar: >= 1.6x); NLP only, "
+                         f"2 processes (`n_process=2`) vs 1: {nlp2:.2f}x{nlp2_note}")
             lines.extend(_two_worker_ceiling(last))
         if len(sizes) > 1 and "1" in sizes[0]["end_to_end"] and "1" in ends:
             small, large = sizes[0]["end_to_end"]["1"], ends["1"]
@@ -452,17 +463,24 @@ def markdown(results: dict) -> str:
             where = (f"; in the run: reading and processing {phases['read_and_process']:.1f} s, "
                      f"exports {phases['export']:.1f} s, the rest is Python's start-up"
                      if {"read_and_process", "export"} <= set(phases) else "")
-            lines.append("- re-run with one changed article: "
-                         f"{changed['ratio_to_full']:.1%} of the full run (bar: <= 5%){where}")
+            value, note = per_round(last, lambda r: r["reruns"]["one changed"]["ratio_to_full"],
+                                    percent=True)
+            lines.append(f"- re-run with one changed article: {value:.1%} of the full run"
+                         f"{note} (bar: <= 5%){where}")
         if last.get("daemon"):
             warm = last["daemon"]
             changed = warm["reruns"]["one changed"]
+            value, note = per_round(
+                last, lambda r: r["daemon"]["reruns"]["one changed"]["ratio_to_full"],
+                percent=True)
+            plain, plain_note = per_round(
+                last, lambda r: (r["daemon"]["reruns"]["one changed"]["seconds"]
+                                 / r["end_to_end"]["1"]["seconds"]), percent=True)
             lines.append("- through the daemon (`aerokg daemon start`, ready in "
                          f"{warm['start_seconds']:.1f} s, once): re-run with one changed "
-                         f"article {changed['seconds']:.1f} s, {changed['ratio_to_full']:.1%} "
-                         "of the full run through it, "
-                         f"{changed['seconds'] / last['end_to_end'][str(1)]['seconds']:.1%} "
-                         "of the full run without it (bar: <= 5%)")
+                         f"article {changed['seconds']:.1f} s, {value:.1%}{note} of the full "
+                         f"run through it, {plain:.1%}{plain_note} of the full run without it "
+                         "(bar: <= 5%)")
     if results.get("queries"):
         lines += ["", f"Competency queries on the {results['queries_articles']}-article store "
                   "(median of 5, in process):", "", "| query | rows | median ms | max ms |",
@@ -483,23 +501,22 @@ def _two_worker_ceiling(size: dict) -> list[str]:
     spread over both cores."""
     one = size["end_to_end"]["1"]
     lines = []
-    split = size.get("nlp_split")
-    if split:
+    if size.get("nlp_split"):
+        value, note = per_round(size, lambda r: (r["nlp_only"]["1"]["seconds"]
+                                                 / r["nlp_split"]["seconds"]))
         lines.append("- the machine's ceiling: the parse alone, on two independent processes "
-                     "(a half each, nothing gathered), ran "
-                     f"{size['nlp_only']['1']['seconds'] / split['seconds']:.2f}x as fast as "
-                     "on one")
+                     f"(a half each, nothing gathered), ran {value:.2f}x{note} as fast as on one")
     if one.get("cpu_seconds"):
-        bound = 2 * one["seconds"] / one["cpu_seconds"]
-        scaling = size["nlp_only"]["1"]["seconds"] / split["seconds"] if split else 2.0
+        cores, cores_note = per_round(size, lambda r: (r["end_to_end"]["1"]["cpu_seconds"]
+                                                       / r["end_to_end"]["1"]["seconds"]))
+        bound, bound_note = per_round(size, lambda r: (2 * r["end_to_end"]["1"]["seconds"]
+                                                       / r["end_to_end"]["1"]["cpu_seconds"]))
         lines.append(f"- the work's ceiling: the 1-worker run used {one['cpu_seconds']:.1f} CPU "
                      f"seconds in {one['seconds']:.1f} s (its worker parses while the main "
-                     "process maps: {:.2f} cores busy on average); spread over both cores at "
-                     "full speed, the same work would take {:.1f} s: 2 workers can be at most "
-                     "{:.2f}x as fast as one{}".format(
-                         one["cpu_seconds"] / one["seconds"], one["cpu_seconds"] / 2, bound,
-                         f" ({bound * scaling / 2:.2f}x at the parse's own 2-process scaling "
-                         "above)" if scaling < 2 else ""))
+                     f"process maps: {cores:.2f}{cores_note} cores busy on average); spread "
+                     "over both cores at full speed, the same work would take "
+                     f"{one['cpu_seconds'] / 2:.1f} s: 2 workers can be at most "
+                     f"{bound:.2f}x{bound_note} as fast as one")
     return lines
 
 
@@ -522,6 +539,81 @@ def warm_runs(base: Path, files: list[Path], model: str | None) -> dict:
     return {"start_seconds": start_seconds, "full": full, "reruns": again}
 
 
+def measure_round(base: Path, files: list[Path], words: int, args: argparse.Namespace,
+                  worker_counts: list[int], dask_counts: list[int]) -> dict:
+    """One round of every measurement on the corpus in ``base``, each run into a fresh
+    output folder (an earlier round's is removed first)."""
+    for old in [*base.glob("out-*"), base / "daemon"]:
+        shutil.rmtree(old, ignore_errors=True)
+    size: dict = {"nlp_only": {}, "end_to_end": {}}
+    for procs in (1, 2):
+        size["nlp_only"][str(procs)] = nlp_only(files, words, args.model, procs)
+        print(f"   NLP only x{procs}: {size['nlp_only'][str(procs)]}", file=sys.stderr,
+              flush=True)
+    size["nlp_split"] = nlp_only_split(files, words, args.model, base)
+    print(f"   NLP only, 2 independent halves: {size['nlp_split']}", file=sys.stderr,
+          flush=True)
+    for workers in worker_counts:
+        out = base / f"out-w{workers}"
+        size["end_to_end"][str(workers)] = row = aerokg_run(
+            base / "corpus", out, workers, args.model)
+        print(f"   run --workers {workers}: {row['seconds']:.1f} s, "
+              f"{row['peak_rss_mb']:.0f} MB", file=sys.stderr, flush=True)
+    for workers in dask_counts:
+        size.setdefault("dask", {})[str(workers)] = row = aerokg_run(
+            base / "corpus", base / f"out-dask-w{workers}", workers, args.model,
+            extra=("--executor", "dask"))
+        print(f"   run --executor dask --workers {workers}: {row['seconds']:.1f} s, "
+              f"{row['peak_rss_mb']:.0f} MB", file=sys.stderr, flush=True)
+    first = str(worker_counts[0])
+    if not args.no_reruns:
+        out = base / f"out-w{first}"
+        full = size["end_to_end"][first]["seconds"]
+        size["reruns"] = reruns(base / "corpus", out, files, int(first), args.model, full)
+        print(f"   re-runs: {size['reruns']['unchanged']['seconds']:.1f} s, "
+              f"{size['reruns']['one changed']['seconds']:.1f} s", file=sys.stderr,
+              flush=True)
+    if not args.no_daemon and "1" in size["end_to_end"]:
+        size["daemon"] = warm_runs(base, files, args.model)
+        print(f"   daemon: full {size['daemon']['full']['seconds']:.1f} s, re-runs "
+              f"{size['daemon']['reruns']['unchanged']['seconds']:.1f} s, "
+              f"{size['daemon']['reruns']['one changed']['seconds']:.1f} s",
+              file=sys.stderr, flush=True)
+    return size
+
+
+def median_round(rounds: list[dict]) -> dict:
+    """The rounds merged: each number the median of its values over the rounds, anything
+    else (texts, lists, the run reports' sections) as the first round has it."""
+    first = rounds[0]
+    if len(rounds) == 1:
+        return first
+    merged: dict = {}
+    for key, value in first.items():
+        values = [r[key] for r in rounds if key in r]
+        if isinstance(value, dict):
+            merged[key] = median_round([v for v in values if isinstance(v, dict)])
+        elif (isinstance(value, int | float) and not isinstance(value, bool)
+              and all(isinstance(v, int | float) for v in values)):
+            merged[key] = statistics.median(values)
+        else:
+            merged[key] = value
+    return merged
+
+
+def per_round(size: dict, measure: Any, percent: bool = False) -> tuple[float, str]:
+    """``measure(round)``: its median over the rounds of ``size`` (each ratio taken within
+    one round, between runs minutes apart, not between medians), and a note of its range
+    (`` (a-b over N rounds)``, as percentages if ``percent``); without rounds,
+    ``measure(size)`` and no note."""
+    rounds = size.get("rounds")
+    if not rounds:
+        return measure(size), ""
+    values = [measure(r) for r in rounds]
+    low, high = (f"{v:.1%}" if percent else f"{v:.2f}x" for v in (min(values), max(values)))
+    return statistics.median(values), f" (median; {low} to {high} over {len(values)} rounds)"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", default="100,1000",
@@ -536,6 +628,9 @@ def main() -> None:
     parser.add_argument("--json", type=Path, default=None, help="also write every number here")
     parser.add_argument("--dask-workers", default="2",
                         help="LocalCluster sizes for --executor dask runs (default: 2; '' skips)")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="rounds of every measurement (default 1); with more, the table "
+                             "gives medians and the ratios their range over the rounds")
     parser.add_argument("--no-reruns", action="store_true")
     parser.add_argument("--no-daemon", action="store_true",
                         help="skip the runs served by `aerokg daemon`")
@@ -555,42 +650,16 @@ def main() -> None:
             if base.exists():
                 shutil.rmtree(base)
             files, words = build_corpus(sources, n, base / "corpus")
-            size: dict = {"articles": n, "words": words, "nlp_only": {}, "end_to_end": {}}
             print(f"== {n} articles, {words} words", file=sys.stderr, flush=True)
-            for procs in sorted({1, 2}):
-                size["nlp_only"][str(procs)] = nlp_only(files, words, args.model, procs)
-                print(f"   NLP only x{procs}: {size['nlp_only'][str(procs)]}", file=sys.stderr,
-                      flush=True)
-            size["nlp_split"] = nlp_only_split(files, words, args.model, base)
-            print(f"   NLP only, 2 independent halves: {size['nlp_split']}", file=sys.stderr,
-                  flush=True)
-            for workers in worker_counts:
-                out = base / f"out-w{workers}"
-                size["end_to_end"][str(workers)] = row = aerokg_run(
-                    base / "corpus", out, workers, args.model)
-                print(f"   run --workers {workers}: {row['seconds']:.1f} s, "
-                      f"{row['peak_rss_mb']:.0f} MB", file=sys.stderr, flush=True)
-            for workers in dask_counts:
-                size.setdefault("dask", {})[str(workers)] = row = aerokg_run(
-                    base / "corpus", base / f"out-dask-w{workers}", workers, args.model,
-                    extra=("--executor", "dask"))
-                print(f"   run --executor dask --workers {workers}: {row['seconds']:.1f} s, "
-                      f"{row['peak_rss_mb']:.0f} MB", file=sys.stderr, flush=True)
-            first = str(worker_counts[0])
-            if not args.no_reruns:
-                out = base / f"out-w{first}"
-                full = size["end_to_end"][first]["seconds"]
-                size["reruns"] = reruns(base / "corpus", out, files, int(first), args.model,
-                                        full)
-                print(f"   re-runs: {size['reruns']['unchanged']['seconds']:.1f} s, "
-                      f"{size['reruns']['one changed']['seconds']:.1f} s", file=sys.stderr,
-                      flush=True)
-            if not args.no_daemon and "1" in size["end_to_end"]:
-                size["daemon"] = warm_runs(base, files, args.model)
-                print(f"   daemon: full {size['daemon']['full']['seconds']:.1f} s, re-runs "
-                      f"{size['daemon']['reruns']['unchanged']['seconds']:.1f} s, "
-                      f"{size['daemon']['reruns']['one changed']['seconds']:.1f} s",
-                      file=sys.stderr, flush=True)
+            rounds = []
+            for number in range(1, args.repeat + 1):
+                if args.repeat > 1:
+                    print(f"-- round {number} of {args.repeat}", file=sys.stderr, flush=True)
+                rounds.append(measure_round(base, files, words, args, worker_counts,
+                                            dask_counts))
+            size = {"articles": n, "words": words} | median_round(rounds)
+            if len(rounds) > 1:
+                size["rounds"] = rounds
             results["sizes"].append(size)
         if results["sizes"]:
             last = results["sizes"][-1]
