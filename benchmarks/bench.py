@@ -67,33 +67,23 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_SOURCES = [REPO.parent / "shared" / "corpus" / "dev", REPO / "corpus"]
 
+# argv: model ("" for the shipped one), n_process, a file to wait for once the model is loaded
+# ("" for none: two independent processes use one so that they parse at the same time),
+# then the article files.
 _NLP_ONLY = r"""
-import json, sys, time
-from pipeline.nlp.loader import load_nlp
-texts = [open(p, encoding="utf-8").read() for p in sys.argv[3:]]
-nlp = load_nlp(sys.argv[1] or None)
-n_process = int(sys.argv[2])
-list(nlp.pipe(texts[:2]))  # warm up (lazy tables)
-started = time.perf_counter()
-for _ in nlp.pipe(texts, batch_size=32, n_process=n_process):
-    pass
-print(json.dumps({"seconds": time.perf_counter() - started}))
-"""
-
-# One of two independent processes, each parsing its half of the corpus: both load the model,
-# then wait for a file to appear (so they parse at the same time), with no IPC between them.
-_NLP_HALF = r"""
 import json, os, sys, time
 from pipeline.nlp.loader import load_nlp
-texts = [open(p, encoding="utf-8").read() for p in sys.argv[3:]]
+texts = [open(p, encoding="utf-8").read() for p in sys.argv[4:]]
 nlp = load_nlp(sys.argv[1] or None)
+n_process, go = int(sys.argv[2]), sys.argv[3]
 list(nlp.pipe(texts[:2]))  # warm up (lazy tables)
-with open(sys.argv[2] + ".ready-" + str(os.getpid()), "w"):
-    pass
-while not os.path.exists(sys.argv[2]):
-    time.sleep(0.01)
+if go:
+    with open(go + ".ready-" + str(os.getpid()), "w"):
+        pass
+    while not os.path.exists(go):
+        time.sleep(0.01)
 started = time.perf_counter()
-for _ in nlp.pipe(texts, batch_size=32):
+for _ in nlp.pipe(texts, batch_size=32, n_process=n_process):
     pass
 print(json.dumps({"seconds": time.perf_counter() - started}))
 """
@@ -232,7 +222,7 @@ def _children_cpu() -> float:
 
 
 def nlp_only(files: list[Path], words: int, model: str | None, n_process: int) -> dict:
-    done = run_measured([sys.executable, "-c", _NLP_ONLY, model or "", str(n_process),
+    done = run_measured([sys.executable, "-c", _NLP_ONLY, model or "", str(n_process), "",
                          *map(str, files)])
     seconds = json.loads(done["stdout"].strip().splitlines()[-1])["seconds"]
     return {"seconds": seconds, "words_per_second": words / seconds}
@@ -247,7 +237,7 @@ def nlp_only_split(files: list[Path], words: int, model: str | None, work: Path)
     halves = [files[: len(files) // 2], files[len(files) // 2:]]
     cpu_before = _children_cpu()
     processes = [subprocess.Popen(
-        [sys.executable, "-c", _NLP_HALF, model or "", str(go), *map(str, half)],
+        [sys.executable, "-c", _NLP_ONLY, model or "", "1", str(go), *map(str, half)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO,
         env={**os.environ, "AEROKG_NO_DAEMON": "1"}) for half in halves]
     while len(list(work.glob(go.name + ".ready-*"))) < len(processes):

@@ -17,7 +17,7 @@ would write (a test holds this, over random edits), in a fraction of its time, s
 everything else is copied, not parsed. Anything unexpected (no index, another ``graph.ttl``,
 many changes) gives ``None``, and the caller rebuilds.
 
->>> index = TurtleIndex.empty()
+>>> index = TurtleIndex()
 >>> index.subjects, index.counts
 ([], [])
 """
@@ -47,11 +47,11 @@ INDEX_VERSION = 1
 #: shares one; past this share of changed files, rebuilding is as quick.
 MAX_CHANGED_SHARE = 0.2
 
-# a line that does not go on with a tab begins a block (searched as "\n" + one more byte:
-# the regex engine looks for a literal first character quickly, for "^" it tries each byte)
 #: Files are read this much at a time (the sorted triples, graph.ttl): memory stays flat.
 CHUNK_BYTES = 1 << 22
 
+# a line that does not go on with a tab begins a block (searched as "\n" + one more byte:
+# the regex engine looks for a literal first character quickly, for "^" it tries each byte)
 _BLOCK_START = re.compile(rb"\n[^\t]")
 _LINE_SUBJECT = re.compile(rb"\n([^ ]+)")
 
@@ -116,17 +116,13 @@ class TurtleIndex:
     turtle_sha256: str = ""
 
     @classmethod
-    def empty(cls) -> TurtleIndex:
-        return cls()
-
-    @classmethod
     def build(cls, turtle_path: str | os.PathLike[str], run_subjects: Iterable[bytes],
               file_subjects: dict[str, tuple[str, set]],
               counts: dict[bytes, int]) -> TurtleIndex:
         """The index of the ``graph.ttl`` at ``turtle_path`` (read a few MB at a time), from
         the subjects of the run graph and of each file (name -> (sha256, subject terms)), and
         each subject's number of triples in it."""
-        order = sorted(counts, key=_block_key)
+        order = sorted(counts, key=lambda subject: _block_key(subject.decode("utf-8")))
         position = {subject: i for i, subject in enumerate(order)}
         digest = hashlib.sha256()
         starts: list[int] = []
@@ -257,13 +253,13 @@ def patch_turtle(run_lines: Sequence[bytes], graph_files: Sequence[str | os.Path
     for line in ordered:
         term = subject_of(line).decode("utf-8")
         new_counts[term] = new_counts.get(term, 0) + 1
-    new_subjects = sorted(new_counts, key=_str_key)
+    new_subjects = sorted(new_counts, key=_block_key)
     new_body = memoryview(_turtle_body(ordered))
     new_starts = block_starts(new_body)
     if len(new_starts) != len(new_subjects):
         return None
     new_ends = [*new_starts[1:], len(new_body)]
-    old_keys = [_str_key(subject) for subject in subjects]
+    old_keys = [_block_key(subject) for subject in subjects]
     old_starts = [len(header) + start for start in accumulate(index.sizes, initial=0)]
 
     merged = TurtleIndex()
@@ -289,7 +285,7 @@ def patch_turtle(run_lines: Sequence[bytes], graph_files: Sequence[str | os.Path
 
     done = 0
     for k, term in enumerate(new_subjects):
-        at = bisect_left(old_keys, _str_key(term), lo=done)
+        at = bisect_left(old_keys, _block_key(term), lo=done)
         keep(done, at)
         done = at
         if at < len(subjects) and subjects[at] == term:
@@ -336,10 +332,8 @@ def update_turtle(run_nquads: bytes, graph_files: Sequence[str | os.PathLike[str
         count = None
     if count is not None:
         return count, "patched"
-    try:  # an index left from before would describe the old file
-        os.unlink(index_path)
-    except FileNotFoundError:
-        pass
+    # the rebuild writes its index after graph.ttl: an old index left by a failure in
+    # between names the old file's hash, and the next patch refuses it
     return stream_turtle(run_nquads, graph_files, path, index_path=index_path), "rebuilt"
 
 
@@ -375,14 +369,10 @@ def _file_range(source: Any, start: int, end: int, size: int = 1 << 20) -> Itera
         yield data
 
 
-def _block_key(subject: bytes) -> bytes:
-    """The order of blocks: that of their lines in a C-locale sort (a subject term never
-    holds a space, so no term's key is a prefix of another's)."""
-    return subject + b" "
-
-
-def _str_key(term: str) -> str:
-    """:func:`_block_key` of a decoded term (UTF-8 keeps code-point order: the same order)."""
+def _block_key(term: str) -> str:
+    """The order of blocks: that of their lines in a C-locale sort. A subject term never
+    holds a space, so no term's key is a prefix of another's; and UTF-8 keeps code-point
+    order, so the decoded terms sort as the bytes do."""
     return term + " "
 
 
