@@ -39,14 +39,14 @@ import json
 import os
 import re
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pipeline.export.atomic import atomic_write
 
 if TYPE_CHECKING:  # rdflib is imported only when a graph is read or written
-    from rdflib import Dataset
+    from rdflib import Dataset, Graph
 
 __all__ = [
     "SUFFIX",
@@ -185,14 +185,64 @@ def is_graph_file_name(name: str) -> bool:
     return bool(_NAME.match(name))
 
 
-def nquads_bytes(dataset: Dataset) -> bytes:
-    """All quads of ``dataset`` as N-Quads (UTF-8), one per line, lines sorted."""
-    with warnings.catch_warnings():
-        # rdflib 7's N-Quads plugins use Dataset APIs rdflib itself deprecates
-        warnings.simplefilter("ignore", DeprecationWarning)
-        text = dataset.serialize(format="nquads", encoding="utf-8")
+def nquads_bytes(graphs: Dataset | Graph) -> bytes:
+    """The quads of ``graphs`` as N-Quads (UTF-8), one per line, lines sorted: the same
+    triples give the same bytes. ``graphs`` is a ``Dataset`` (each of its graphs; the default
+    graph's triples as triples) or one ``Graph``, whose triples go in the graph its identifier
+    names (an article's graph, ``pipeline.mapping.rdf.article_graph``). pyoxigraph writes
+    them (rdflib's N-Quads writer took three times as long).
+
+    >>> from rdflib import Graph, Literal, URIRef
+    >>> g = Graph(identifier=URIRef("https://example.org/g"))
+    >>> _ = g.add((URIRef("https://example.org/s"), URIRef("https://example.org/p"),
+    ...            Literal("Sì", lang="it")))
+    >>> nquads_bytes(g).decode().splitlines()
+    ['<https://example.org/s> <https://example.org/p> "Sì"@it <https://example.org/g> .']
+    """
+    from pyoxigraph import RdfFormat, serialize
+
+    text = serialize(_oxigraph_quads(graphs), format=RdfFormat.N_QUADS)
     lines = sorted({line for line in text.splitlines() if line.strip()})
     return b"".join(line + b"\n" for line in lines)
+
+
+def _oxigraph_quads(graphs: Dataset | Graph) -> Iterator[Any]:
+    """rdflib's triples of ``graphs`` as pyoxigraph quads (each term converted once)."""
+    from pyoxigraph import BlankNode, DefaultGraph, Literal, NamedNode, Quad
+    from rdflib import BNode, Dataset, URIRef
+    from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+
+    converted: dict[Any, Any] = {}
+
+    def term(node: Any) -> Any:
+        found = converted.get(node)
+        if found is None:
+            if isinstance(node, URIRef):
+                found = NamedNode(node)
+            elif isinstance(node, BNode):
+                found = BlankNode(node)
+            elif node.language is not None:
+                found = Literal(node, language=node.language)
+            elif node.datatype is not None:
+                found = Literal(node, datatype=NamedNode(node.datatype))
+            else:
+                found = Literal(node)
+            converted[node] = found
+        return found
+
+    if isinstance(graphs, Dataset):
+        named = [(graph, graph.identifier) for graph in graphs.graphs()]
+    else:
+        named = [(graphs, graphs.identifier)]
+    for graph, name in named:
+        if isinstance(name, URIRef) and name != DATASET_DEFAULT_GRAPH_ID:
+            graph_name: Any = NamedNode(name)
+        elif isinstance(name, BNode) and name != DATASET_DEFAULT_GRAPH_ID:
+            graph_name = BlankNode(name)
+        else:
+            graph_name = DefaultGraph()
+        for s, p, o in graph:
+            yield Quad(term(s), term(p), term(o), graph_name)
 
 
 def write_graph_file(directory: str | os.PathLike[str], article_id: str,

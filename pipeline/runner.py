@@ -987,13 +987,6 @@ class _Run:
 
 
 # -- helpers -------------------------------------------------------------------------------------
-def _map_article(article: Any, doc: Any) -> tuple[Any, dict, list[str]]:
-    """Mapping stage for one parsed article (:func:`pipeline.workers.map_article`)."""
-    from pipeline.workers import map_article
-
-    return map_article(article, doc)
-
-
 class _Failure(Exception):
     """An article's error as reported by a worker: its class name and reason."""
 

@@ -120,18 +120,17 @@ def analyse_article(article: Any, doc: Any) -> Any:
 
 
 def graph_document(document: Any) -> tuple[Any, dict, list[str]]:
-    """The other half, on plain data: the article's own dataset, the counts and warnings."""
+    """The other half, on plain data: the article's named graph (an rdflib ``Graph``,
+    :func:`pipeline.mapping.rdf.article_graph`), the counts and warnings."""
     from pipeline.mapping.entities import resolve_entities
-    from pipeline.mapping.rdf import add_article, new_dataset
+    from pipeline.mapping.rdf import article_graph
 
-    index = resolve_entities(document)
-    dataset = new_dataset()
-    counts = add_article(dataset, document, index)
-    return dataset, counts, list(document.warnings)
+    graph, counts = article_graph(document, resolve_entities(document))
+    return graph, counts, list(document.warnings)
 
 
 def map_article(article: Any, doc: Any) -> tuple[Any, dict, list[str]]:
-    """Mapping stage for one parsed article: its own dataset, the counts and the warnings."""
+    """Mapping stage for one parsed article: its named graph, the counts and the warnings."""
     return graph_document(analyse_article(article, doc))
 
 
@@ -179,15 +178,14 @@ def _make_rdf(result: ArticleResult, article: Any, tail_nlp: Any = None) -> floa
     if document is None or result.error is not None:
         return tail_seconds
     try:
-        dataset, counts, warnings = graph_document(document)
+        graph, counts, warnings = graph_document(document)
         del document
         stage = "write"
-        data = article_graphs.nquads_bytes(dataset)
+        data = article_graphs.nquads_bytes(graph)
         result.nquads = data
         result.graph_sha256 = hashlib.sha256(data).hexdigest()
         result.fragments = article_graphs.fragment_bytes(
-            [graph_fragment(graph) for graph in dataset.graphs() if len(graph)],
-            result.graph_sha256)
+            [graph_fragment(graph)] if len(graph) else [], result.graph_sha256)
         result.trig = article_graphs.trig_chunk_bytes(data, result.graph_sha256)
         result.counts, result.warnings = counts, list(warnings)
     except Exception as err:  # noqa: BLE001  (one bad article never kills the batch)

@@ -72,10 +72,10 @@ def seed_graph(shipped_nlp):
     from pathlib import Path
 
     from pipeline.corpus import read_corpus
-    from pipeline.export.property_graph import to_property_graph
+    from pipeline.export.property_graph import graph_fragment, merge_fragments
     from pipeline.workers import map_article
 
     seed = Path(__file__).resolve().parents[1] / "corpus" / "seed-article.txt"
     article = read_corpus([str(seed)]).articles[0]
-    dataset, _, _ = map_article(article, shipped_nlp(article.text))
-    return to_property_graph(dataset)
+    graph, _, _ = map_article(article, shipped_nlp(article.text))
+    return merge_fragments([graph_fragment(graph)])

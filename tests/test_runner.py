@@ -97,14 +97,14 @@ def fail_for(monkeypatch, article_id: str):
     """The mapping stage raises ValueError for one article."""
     from pipeline.mapping import rdf
 
-    real = rdf.add_article
+    real = rdf.article_graph
 
-    def add_article(dataset, document, index):
+    def article_graph(document, index):
         if document.article.id == article_id:
             raise ValueError("no graph for this one")
-        return real(dataset, document, index)
+        return real(document, index)
 
-    monkeypatch.setattr(rdf, "add_article", add_article)
+    monkeypatch.setattr(rdf, "article_graph", article_graph)
 
 
 # -- per-article isolation and exit codes -----------------------------------------------------

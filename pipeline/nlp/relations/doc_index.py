@@ -26,9 +26,16 @@ from typing import Any, TypeVar
 
 from spacy.tokens import Doc, Token
 
-__all__ = ["indexed", "per_doc", "doc_text", "remember_text", "sentence_span", "tokens"]
+__all__ = ["FORM_CACHE_SIZE", "indexed", "per_doc", "doc_text", "remember_text", "sentence_span",
+           "tokens"]
 
 T = TypeVar("T")
+
+#: Most entries of a rule module's cache of word forms by StringStore hash (``roles.norm``,
+#: ``events._low``): a cache that reaches it is cleared, so memory does not grow with the
+#: corpus. The rules ask for these forms thousands of times per article, and spaCy decodes a
+#: new str on every access to ``token.text`` or ``token.lower_``.
+FORM_CACHE_SIZE = 100_000
 
 #: id(doc) -> (doc, its tables, how many ``indexed`` blocks hold it open)
 _OPEN: dict[int, tuple[Doc, dict[str, Any], int]] = {}

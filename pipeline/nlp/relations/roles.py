@@ -56,7 +56,7 @@ from spacy.tokens import Doc, Span, Token
 
 from pipeline.datamodel import ORGANIZATION, PERSON, PLACE, Mention, Relation, RelationKind
 from pipeline.nlp.relations.context import ExtractionContext
-from pipeline.nlp.relations.doc_index import per_doc, tokens
+from pipeline.nlp.relations.doc_index import FORM_CACHE_SIZE, per_doc, tokens
 
 LEXICON_FILE = Path(__file__).resolve().parents[1] / "data" / "role_nouns.json"
 
@@ -81,9 +81,19 @@ CLOSE_PAREN = frozenset({")", "]"})
 DASHES = frozenset({"-", "–", "—"})
 
 
+#: norm's forms by the StringStore hash of the lower-case form (doc_index.FORM_CACHE_SIZE)
+_NORMS: dict[int, str] = {}
+
+
 def norm(token: Token) -> str:
     """Lower-case form with the typographic apostrophe normalised ("dell’" -> "dell'")."""
-    return token.lower_.replace("\u2019", "'")
+    key = token.lower
+    form = _NORMS.get(key)
+    if form is None:
+        if len(_NORMS) >= FORM_CACHE_SIZE:
+            _NORMS.clear()
+        form = _NORMS[key] = token.lower_.replace("\u2019", "'")
+    return form
 
 
 @lru_cache(maxsize=1)
