@@ -597,14 +597,13 @@ class _Run:
         self.seconds[key] = self.seconds.get(key, 0.0) + time.perf_counter() - started
 
     def prefetch_export(self) -> None:
-        """While the workers finish, make ready what comes next: the mapping stage's
-        spaCy-free half (:func:`pipeline.workers.warm_graphing`), the property-graph
-        fragments of the articles read unchanged (a re-run's), merged, which the export then
-        need not read again, and the exports' modules, until a result is ready."""
+        """While the workers finish, make ready what comes next: the property-graph fragments
+        of the articles read unchanged (a re-run's), merged, which the export then need not
+        read again, and the exports' modules, until a result is ready. (The workers make
+        their articles' RDF: this process needs none of the mapping stage unless it maps
+        shipped Docs, for which it was warmed already.)"""
         from pipeline.export.writer import preload
-        from pipeline.workers import warm_graphing
 
-        warm_graphing()
         self.merge_unchanged()
         if not self.preloaded:
             self.preloaded = preload(stop=getattr(self.processor, "has_results", None))
