@@ -487,9 +487,10 @@ def _cpu(row: dict) -> str:
 
 def _two_worker_ceiling(size: dict) -> list[str]:
     """What the machine and the work allow a 2-worker run, from this run's own numbers: the
-    parse's own scaling on two independent processes, and the 1-worker run's CPU seconds
-    spread over both cores."""
-    one = size["end_to_end"]["1"]
+    parse's own scaling on two independent processes, the 1-worker run's CPU seconds spread
+    over both cores, and the 2-worker run's own (its work is not the same: no ``DocBin``
+    round trip, no second copy of the pipeline in the main process)."""
+    one, two = size["end_to_end"]["1"], size["end_to_end"].get("2", {})
     lines = []
     if size.get("nlp_split"):
         value, note = per_round(size, lambda r: (r["nlp_only"]["1"]["seconds"]
@@ -505,8 +506,19 @@ def _two_worker_ceiling(size: dict) -> list[str]:
                      f"seconds in {one['seconds']:.1f} s (its worker parses while the main "
                      f"process maps: {cores:.2f}{cores_note} cores busy on average); spread "
                      "over both cores at full speed, the same work would take "
-                     f"{one['cpu_seconds'] / 2:.1f} s: 2 workers can be at most "
+                     f"{one['cpu_seconds'] / 2:.1f} s: 2 workers doing it can be at most "
                      f"{bound:.2f}x{bound_note} as fast as one")
+    if one.get("cpu_seconds") and two.get("cpu_seconds"):
+        bound, bound_note = per_round(size, lambda r: (2 * r["end_to_end"]["1"]["seconds"]
+                                                       / r["end_to_end"]["2"]["cpu_seconds"]))
+        used, used_note = per_round(size, lambda r: (r["end_to_end"]["2"]["cpu_seconds"]
+                                                     / (2 * r["end_to_end"]["2"]["seconds"])),
+                                    percent=True)
+        lines.append(f"- the 2-worker run's own ceiling: it used {two['cpu_seconds']:.1f} CPU "
+                     f"seconds in {two['seconds']:.1f} s ({used:.0%}{used_note} of the two "
+                     "cores); at full speed on both, that work takes "
+                     f"{two['cpu_seconds'] / 2:.1f} s, {bound:.2f}x{bound_note} as fast as the "
+                     "1-worker run")
     return lines
 
 

@@ -145,3 +145,27 @@ def test_gemm_choice_builds_a_separate_pipeline(tiny_model_dir):
     openblas = load_nlp(str(tiny_model_dir), gemm="openblas")
     assert blis is not openblas
     assert load_nlp(str(tiny_model_dir), gemm="blis") is blis
+
+
+def test_entry_points_grouped_once_give_what_catalogue_would_find(monkeypatch):
+    import catalogue
+
+    from pipeline.nlp.loader import group_entry_points
+
+    found = catalogue.AVAILABLE_ENTRY_POINTS
+    if not hasattr(found, "select"):  # grouped already by an earlier load in this process
+        found = __import__("importlib.metadata").metadata.entry_points()
+        monkeypatch.setattr(catalogue, "AVAILABLE_ENTRY_POINTS", found)
+    expected = {group: [e.name for e in found.select(group=group)] for group in found.groups}
+    group_entry_points()
+    grouped = catalogue.AVAILABLE_ENTRY_POINTS
+    assert isinstance(grouped, dict) and not hasattr(grouped, "select")
+    assert {group: [e.name for e in grouped[group]] for group in grouped} == expected
+    assert "aerokg_entity_ruler" in expected["spacy_factories"]
+    group_entry_points()  # a second call keeps it as it is
+    assert catalogue.AVAILABLE_ENTRY_POINTS is grouped
+    import spacy
+
+    # a registry that reads entry points finds aerokg's through the grouped snapshot
+    assert spacy.registry.misc.entry_points
+    assert "aerokg.gazetteer_names.v1" in spacy.registry.misc.get_entry_points()

@@ -237,3 +237,18 @@ def test_a_parsed_doc_shipped_to_the_main_process_maps_to_the_same_graph(shipped
         assert (other.nquads, other.counts, other.fragments) == (
             one.nquads, one.counts, one.fragments), one.article_id
     assert sum(r.counts.get("relations", 0) for r in direct) > 50  # a real test of the rules
+
+
+def test_where_the_mapping_stage_runs_follows_the_workers():
+    """Several workers map their articles themselves (the main process only reads and
+    writes); one worker does too until the caller has it ship parsed Docs, whose mapping the
+    main process then does (and the tail components, once it has loaded them)."""
+    two = workers.Processor("unused", 2)
+    assert not two.start_shipping_docs()
+    assert two._task() == (True, False, True)  # rdf, ship_docs, tail_here
+    one = workers.Processor("unused", 1)
+    assert one._task() == (True, False, True)
+    assert one.start_shipping_docs()
+    assert one._task() == (False, True, True)
+    one.tail_nlp = object()
+    assert one._task() == (False, True, False)
