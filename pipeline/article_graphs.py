@@ -235,12 +235,7 @@ def _oxigraph_quads(graphs: Dataset | Graph) -> Iterator[Any]:
     else:
         named = [(graphs, graphs.identifier)]
     for graph, name in named:
-        if isinstance(name, URIRef) and name != DATASET_DEFAULT_GRAPH_ID:
-            graph_name: Any = NamedNode(name)
-        elif isinstance(name, BNode) and name != DATASET_DEFAULT_GRAPH_ID:
-            graph_name = BlankNode(name)
-        else:
-            graph_name = DefaultGraph()
+        graph_name = DefaultGraph() if name == DATASET_DEFAULT_GRAPH_ID else term(name)
         for s, p, o in graph:
             yield Quad(term(s), term(p), term(o), graph_name)
 

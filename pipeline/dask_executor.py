@@ -108,7 +108,7 @@ def process_shard(location: str, key: str, articles: list[Any], content_sha: lis
 
     results = []
     for start in range(0, len(articles), NLP_BATCH):
-        results.extend(run_batch(nlp, articles[start:start + NLP_BATCH], rdf=True))
+        results.extend(run_batch(nlp, articles[start:start + NLP_BATCH]))
     seconds = {"load_model": round(load_seconds, 3),
                "task": round(time.perf_counter() - started, 3)}
     shard = build_shard(key, stamp, articles, content_sha, results, seconds)

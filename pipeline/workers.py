@@ -129,8 +129,8 @@ def map_article(article: Any, doc: Any) -> tuple[Any, dict, list[str]]:
 
 
 def finish(result: ArticleResult, article: Any = None, tail_nlp: Any = None) -> ArticleResult:
-    """Make the RDF of a result that still carries its Document (a worker that ran with
-    ``rdf=False``), or its parsed Doc (``ship_docs=True``: analysed here first, which needs
+    """Make the RDF of a result that still carries its Document (analysed where it was
+    parsed), or its parsed Doc (``ship_docs=True``: analysed here first, which needs
     ``article``, and ``tail_nlp``, the same pipeline, if the Doc still lacks its tail
     components): its N-Quads, their sha256, its property-graph fragments, TriG chunk and
     counts. The Document is dropped; a failure is recorded in ``result.error`` like any
@@ -249,22 +249,21 @@ def _reason(error: BaseException) -> str:
     return text if len(text) <= 500 else text[:497] + "..."
 
 
-def run_batch(nlp: Any, articles: list[Any], rdf: bool = True,
-              ship_docs: bool = False, tail_here: bool = True) -> list[ArticleResult]:
+def run_batch(nlp: Any, articles: list[Any], ship_docs: bool = False,
+              tail_here: bool = True) -> list[ArticleResult]:
     """The results of :func:`iter_batch`, as a list."""
-    return list(iter_batch(nlp, articles, rdf, ship_docs, tail_here))
+    return list(iter_batch(nlp, articles, ship_docs, tail_here))
 
 
-def iter_batch(nlp: Any, articles: list[Any], rdf: bool = True,
-               ship_docs: bool = False, tail_here: bool = True) -> Iterator[ArticleResult]:
+def iter_batch(nlp: Any, articles: list[Any], ship_docs: bool = False,
+               tail_here: bool = True) -> Iterator[ArticleResult]:
     """NLP (``nlp.pipe`` over the batch; one article at a time if the batch fails, to find
     the one that fails) then mapping, one article at a time. Each Doc is dropped as soon as
-    its article is analysed. With ``rdf=False`` each result carries its Document instead of
-    RDF, for :func:`finish` to complete elsewhere (the main process, while this worker goes
-    on with the next batch); with ``ship_docs=True`` too, it carries the parsed Doc itself
-    (:func:`doc_bytes`) and the whole mapping stage is left to :func:`finish`; and with
+    its article is mapped. With ``ship_docs=True`` each result carries the parsed Doc itself
+    (:func:`doc_bytes`) instead, and the whole mapping stage is left to :func:`finish`
+    elsewhere (the main process, while this worker goes on with the next batch); with
     ``tail_here=False`` as well, so are the pipeline's :func:`tail_components`."""
-    tail = tail_components(nlp) if ship_docs and not rdf and not tail_here else ()
+    tail = tail_components(nlp) if ship_docs and not tail_here else ()
     parsing = time.perf_counter()
     try:
         docs: list[Any] | None = list(nlp.pipe([a.text for a in articles],
@@ -288,7 +287,7 @@ def iter_batch(nlp: Any, articles: list[Any], rdf: bool = True,
                 result.seconds["nlp"] = time.perf_counter() - parsing
         analysing = time.perf_counter()
         try:
-            if ship_docs and not rdf:
+            if ship_docs:
                 result.doc_bytes, result.lang, result.tail = doc_bytes(doc), nlp.lang, tail
             else:
                 result.document = analyse_article(article, doc)
@@ -296,7 +295,7 @@ def iter_batch(nlp: Any, articles: list[Any], rdf: bool = True,
             result.error = ("mapping", type(err).__name__, _reason(err))
         del doc
         result.seconds["mapping"] = time.perf_counter() - analysing
-        yield finish(result) if rdf else result
+        yield result if ship_docs else finish(result)
 
 
 def init_worker(model_path: str, close_fds: tuple[int, ...] = ()) -> None:
@@ -315,12 +314,12 @@ def init_worker(model_path: str, close_fds: tuple[int, ...] = ()) -> None:
     _NLP = loader.load_nlp(model_path)
 
 
-def process_batch(articles: list[Any], rdf: bool = True, ship_docs: bool = False,
+def process_batch(articles: list[Any], ship_docs: bool = False,
                   tail_here: bool = True) -> list[ArticleResult]:
     """Articles in -> their results out, with the worker's pipeline (see :func:`init_worker`);
-    ``rdf=False``: Documents (``ship_docs``: parsed Docs; ``tail_here=False``: without the
-    tail components) out, for the caller to :func:`finish`."""
-    return run_batch(_NLP, articles, rdf, ship_docs, tail_here)
+    ``ship_docs``: parsed Docs (``tail_here=False``: without the tail components) out, for the
+    caller to :func:`finish`."""
+    return run_batch(_NLP, articles, ship_docs, tail_here)
 
 
 def _ready() -> bool:
@@ -438,12 +437,12 @@ class Processor:
             chunk = batch[start:start + self.task_size]
             self.in_flight.append((chunk, self.pool.submit(process_batch, chunk, *self._task())))
 
-    def _task(self) -> tuple[bool, bool, bool]:
-        """:func:`process_batch`'s ``rdf``, ``ship_docs`` and ``tail_here``: the worker maps
-        its articles, unless it ships parsed Docs (one worker, once the caller turned it on:
-        the rest of the mapping stage, and the tail components once this process has loaded
-        them, are done here, alongside, by :func:`finish`)."""
-        return not self.ship_docs, self.ship_docs, self.tail_nlp is None
+    def _task(self) -> tuple[bool, bool]:
+        """:func:`process_batch`'s ``ship_docs`` and ``tail_here``: the worker maps its
+        articles, unless it ships parsed Docs (one worker, once the caller turned it on: the
+        mapping stage, and the tail components once this process has loaded them, are done
+        here, alongside, by :func:`finish`)."""
+        return self.ship_docs, self.tail_nlp is None
 
     def _collect_head(self) -> None:
         batch, future = self.in_flight.popleft()

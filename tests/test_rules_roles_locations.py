@@ -628,13 +628,11 @@ def test_signed_agreement_with_acronym_and_place_between(shipped_nlp, sentence, 
 def test_cached_word_forms_match_the_tokens_and_stay_bounded(monkeypatch):
     """roles.norm and events._low/_lemma keep forms by StringStore hash: the same answers as
     computed afresh, and never more than FORM_CACHE_SIZE entries."""
-    from pipeline.nlp.relations import events
+    from pipeline.nlp.relations import doc_index, events
 
-    monkeypatch.setattr(roles, "FORM_CACHE_SIZE", 3)
-    monkeypatch.setattr(events, "FORM_CACHE_SIZE", 3)
-    monkeypatch.setattr(roles, "_NORMS", {})
-    monkeypatch.setattr(events, "_LOWS", {})
-    monkeypatch.setattr(events, "_LEMMAS", {})
+    monkeypatch.setattr(doc_index, "FORM_CACHE_SIZE", 3)
+    for cached in (roles.norm, events._low, events._LEMMAS):
+        cached.forms.clear()
     doc = spacy.blank("it")("Dell’Agenzia SPAZIALE e l‘ente, dell’agenzia di Roma e Dell’Agenzia")
     for token in doc:
         if token.is_alpha:
@@ -644,5 +642,5 @@ def test_cached_word_forms_match_the_tokens_and_stay_bounded(monkeypatch):
             assert roles.norm(token) == token.lower_.replace("\u2019", "'")
             assert events._low(token) == events._norm(token.text)
             assert events._lemma(token) == events._norm(token.lemma_ or token.text)
-            assert len(roles._NORMS) <= 3 and len(events._LOWS) <= 3
-            assert len(events._LEMMAS) <= 3
+            assert len(roles.norm.forms) <= 3 and len(events._low.forms) <= 3
+            assert len(events._LEMMAS.forms) <= 3

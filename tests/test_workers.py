@@ -219,8 +219,8 @@ def test_a_parsed_doc_shipped_to_the_main_process_maps_to_the_same_graph(shipped
     seed = Path(__file__).resolve().parents[1] / "corpus"
     articles = sorted((a for a in iter_corpus([dev, seed]) if hasattr(a, "text")),
                       key=lambda a: a.id)
-    direct = workers.run_batch(shipped_nlp, articles, rdf=True)
-    shipped = workers.run_batch(shipped_nlp, articles, rdf=False, ship_docs=True,
+    direct = workers.run_batch(shipped_nlp, articles)
+    shipped = workers.run_batch(shipped_nlp, articles, ship_docs=True,
                                 tail_here=tail_here)
     assert all(r.doc_bytes and r.document is None for r in shipped)
     tail = () if tail_here else workers.tail_components(shipped_nlp)
@@ -245,10 +245,10 @@ def test_where_the_mapping_stage_runs_follows_the_workers():
     main process then does (and the tail components, once it has loaded them)."""
     two = workers.Processor("unused", 2)
     assert not two.start_shipping_docs()
-    assert two._task() == (True, False, True)  # rdf, ship_docs, tail_here
+    assert two._task() == (False, True)  # ship_docs, tail_here
     one = workers.Processor("unused", 1)
-    assert one._task() == (True, False, True)
+    assert one._task() == (False, True)
     assert one.start_shipping_docs()
-    assert one._task() == (False, True, True)
+    assert one._task() == (True, True)
     one.tail_nlp = object()
-    assert one._task() == (False, True, False)
+    assert one._task() == (True, False)

@@ -22,20 +22,51 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from operator import attrgetter
 from typing import Any, TypeVar
 
 from spacy.tokens import Doc, Token
 
-__all__ = ["FORM_CACHE_SIZE", "indexed", "per_doc", "doc_text", "remember_text", "sentence_span",
-           "tokens"]
+__all__ = ["FORM_CACHE_SIZE", "indexed", "per_doc", "doc_text", "remember_text",
+           "sentence_span", "tokens", "word_forms"]
 
 T = TypeVar("T")
 
-#: Most entries of a rule module's cache of word forms by StringStore hash (``roles.norm``,
-#: ``events._low``): a cache that reaches it is cleared, so memory does not grow with the
-#: corpus. The rules ask for these forms thousands of times per article, and spaCy decodes a
-#: new str on every access to ``token.text`` or ``token.lower_``.
+#: Most entries of a :func:`word_forms` cache: one that reaches it is cleared, so memory does
+#: not grow with the corpus.
 FORM_CACHE_SIZE = 100_000
+
+
+def word_forms(key: str, attribute: str, make: Callable[[str], str]) -> Callable[[Token], str]:
+    """``token -> make(token.<attribute>)``, kept by that string's StringStore hash
+    (``token.<key>``: ``orth`` for ``text``, ``lower`` for ``lower_``, ``lemma`` for
+    ``lemma_``). The rules ask for such forms thousands of times per article, and spaCy decodes
+    a new str on every access to the string attribute. At most :data:`FORM_CACHE_SIZE` forms
+    are kept (the function's ``forms`` dict). A closure, not an object with ``__call__``: for
+    these, the rules' most frequent calls, an object ran 1.5-1.8x as long, longer than no
+    cache at all.
+
+    >>> import spacy
+    >>> low = word_forms("orth", "text", str.lower)
+    >>> [low(token) for token in spacy.blank("it")("Roma e ROMA")]
+    ['roma', 'e', 'roma']
+    >>> len(low.forms)
+    3
+    """
+    forms: dict[int, str] = {}
+    key_of, text_of = attrgetter(key), attrgetter(attribute)
+
+    def form(token: Token) -> str:
+        hashed = key_of(token)
+        found = forms.get(hashed)
+        if found is None:
+            if len(forms) >= FORM_CACHE_SIZE:
+                forms.clear()
+            found = forms[hashed] = make(text_of(token))
+        return found
+
+    form.forms = forms  # type: ignore[attr-defined]
+    return form
 
 #: id(doc) -> (doc, its tables, how many ``indexed`` blocks hold it open)
 _OPEN: dict[int, tuple[Doc, dict[str, Any], int]] = {}

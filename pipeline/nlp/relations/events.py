@@ -98,7 +98,7 @@ from pipeline.datamodel import (
     RelationKind,
 )
 from pipeline.nlp.relations.context import ExtractionContext
-from pipeline.nlp.relations.doc_index import FORM_CACHE_SIZE, per_doc, sentence_span, tokens
+from pipeline.nlp.relations.doc_index import per_doc, sentence_span, tokens, word_forms
 
 LEXICON_FILE = Path(__file__).resolve().parents[1] / "data" / "event_nouns.json"
 QUANTITIES_KEY = "quantities"
@@ -419,31 +419,13 @@ def _verb_lemma(token: Token) -> str:
     return lemma
 
 
-def _low(token: Token) -> str:
-    key = token.orth
-    form = _LOWS.get(key)
-    if form is None:
-        if len(_LOWS) >= FORM_CACHE_SIZE:
-            _LOWS.clear()
-        form = _LOWS[key] = _norm(token.text)
-    return form
+#: the token's text, normalised (_norm), and its lemma's; cached (doc_index.word_forms)
+_low = word_forms("orth", "text", _norm)
+_LEMMAS = word_forms("lemma", "lemma_", _norm)
 
 
 def _lemma(token: Token) -> str:
-    key = token.lemma
-    if not key:
-        return _low(token)
-    form = _LEMMAS.get(key)
-    if form is None:
-        if len(_LEMMAS) >= FORM_CACHE_SIZE:
-            _LEMMAS.clear()
-        form = _LEMMAS[key] = _norm(token.lemma_)
-    return form
-
-
-#: _low's and _lemma's forms by StringStore hash (doc_index.FORM_CACHE_SIZE)
-_LOWS: dict[int, str] = {}
-_LEMMAS: dict[int, str] = {}
+    return _LEMMAS(token) if token.lemma else _low(token)
 
 
 def _quote_regions(doc: Doc) -> frozenset[int]:

@@ -56,7 +56,7 @@ from spacy.tokens import Doc, Span, Token
 
 from pipeline.datamodel import ORGANIZATION, PERSON, PLACE, Mention, Relation, RelationKind
 from pipeline.nlp.relations.context import ExtractionContext
-from pipeline.nlp.relations.doc_index import FORM_CACHE_SIZE, per_doc, tokens
+from pipeline.nlp.relations.doc_index import per_doc, tokens, word_forms
 
 LEXICON_FILE = Path(__file__).resolve().parents[1] / "data" / "role_nouns.json"
 
@@ -81,19 +81,9 @@ CLOSE_PAREN = frozenset({")", "]"})
 DASHES = frozenset({"-", "–", "—"})
 
 
-#: norm's forms by the StringStore hash of the lower-case form (doc_index.FORM_CACHE_SIZE)
-_NORMS: dict[int, str] = {}
-
-
-def norm(token: Token) -> str:
-    """Lower-case form with the typographic apostrophe normalised ("dell’" -> "dell'")."""
-    key = token.lower
-    form = _NORMS.get(key)
-    if form is None:
-        if len(_NORMS) >= FORM_CACHE_SIZE:
-            _NORMS.clear()
-        form = _NORMS[key] = token.lower_.replace("\u2019", "'")
-    return form
+#: norm(token): the lower-case form with the typographic apostrophe normalised ("dell’" ->
+#: "dell'"), cached (doc_index.word_forms)
+norm = word_forms("lower", "lower_", lambda lower: lower.replace("\u2019", "'"))
 
 
 @lru_cache(maxsize=1)
