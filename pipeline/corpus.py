@@ -30,7 +30,7 @@ and the other articles are still read.
 
 * ``EmptyArticle`` - empty file, whitespace only, header or front matter only;
 * ``NotItalian`` - the body is identified as another language (py3langid on its first
-  2000 characters, :mod:`pipeline.inputs.language`); texts under 20 words are never
+  1000 characters, :mod:`pipeline.inputs.language`); texts under 20 words are never
   skipped and get ``language="unknown"``; ``force_language=True`` keeps them all.
 
 *failed* (the file is not a readable article):

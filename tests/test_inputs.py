@@ -239,6 +239,18 @@ def test_language_is_decided_on_the_body_not_the_header(tmp_path):
     assert read_one(write(tmp_path / "h.txt", header + ITALIAN)).language == "it"
 
 
+def test_language_is_decided_on_the_first_sample_chars(tmp_path):
+    """An Italian lead decides, however much English follows it (a long quotation)."""
+    from pipeline.inputs.language import SAMPLE_CHARS
+
+    lead = (ITALIAN + " ") * (SAMPLE_CHARS // len(ITALIAN) + 1)
+    assert len(lead) >= SAMPLE_CHARS
+    article = read_one(write(tmp_path / "lead.txt", lead + (" " + ENGLISH) * 50))
+    assert article.language == "it"
+    problem = read_one(write(tmp_path / "tail.txt", (ENGLISH + " ") * 50 + lead))
+    assert problem.error_class == "NotItalian"
+
+
 # 6. HTML
 
 PAGE = """<!DOCTYPE html>

@@ -20,7 +20,7 @@ from functools import cache
 
 ITALIAN = "it"
 UNKNOWN = "unknown"
-SAMPLE_CHARS = 2000
+SAMPLE_CHARS = 1000  # as good as 2000 (evaluation/evaluate_language.py), in 60% of the time
 MIN_WORDS = 20
 _NOISE = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+\.\w+", re.I)
 _WORD = re.compile(r"[^\W\d_]+")
