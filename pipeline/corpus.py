@@ -75,8 +75,6 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-import yaml
-
 from pipeline.inputs.errors import (
     FAILED,
     SKIPPED,
@@ -380,6 +378,8 @@ def parse_markdown(text: str) -> tuple[dict[str, str], str]:
     parts = re.split(r"^---[ \t]*$", text, maxsplit=2, flags=re.MULTILINE)
     if len(parts) < 3:
         raise MalformedFile("front matter opened with '---' but never closed")
+    import yaml  # imported here: only Markdown articles with front matter need it
+
     try:
         meta = yaml.safe_load(parts[1]) or {}
     except yaml.YAMLError as err:
