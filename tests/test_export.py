@@ -883,8 +883,10 @@ def test_shared_steps_each_run_once_and_the_forked_process_takes_the_last_ones(t
     laps = []
     steps = [("a", first), _step(tmp_path, "b", {"n": 2}), _step(tmp_path, "c", None),
              _step(tmp_path, "d", "four")]
-    done = _shared_steps(lambda: (tmp_path / f"job.{os.getpid()}").write_text("x"), steps,
-                         laps.append)
+    done, job_value = _shared_steps(
+        lambda: (tmp_path / f"job.{os.getpid()}").write_text("x") and {"took": 1.5}, steps,
+        laps.append)
+    assert job_value == {"took": 1.5}  # what the job returned, sent back from the child
     assert {name: value for name, (value, _) in done.items()} == \
         {"a": 1, "b": {"n": 2}, "c": None, "d": "four"}
     runs = _ran(tmp_path)
@@ -901,12 +903,58 @@ def test_shared_steps_survive_a_failing_child(tmp_path):
         if os.getpid() != parent:
             os._exit(3)  # the forked process dies before doing anything
         (tmp_path / f"job.{os.getpid()}").write_text("x")
+        return "drawn here"
 
     parent = os.getpid()
     steps = [_step(tmp_path, "a", 1), _step(tmp_path, "b", 2)]
-    done = _shared_steps(job, steps, lambda name: None)
+    done, job_value = _shared_steps(job, steps, lambda name: None)
+    assert job_value == "drawn here"
     assert {name: value for name, (value, _) in done.items()} == {"a": 1, "b": 2}
     assert _ran(tmp_path) == {"job": [parent], "a": [parent], "b": [parent]}
+
+
+def test_a_handoff_reaches_a_step_of_this_process_from_the_forked_job(tmp_path):
+    """The layout's path: made once, in the forked process, and taken by a step here."""
+    from pipeline.export.writer import Handoff, _shared_steps
+
+    def make():
+        (tmp_path / f"made.{os.getpid()}").write_text("x")
+        return {"n": (1.5, -2.0)}
+
+    handoff = Handoff(make)
+
+    def job():
+        return handoff.produce()
+
+    def page():
+        (tmp_path / f"page.{os.getpid()}").write_text("x")
+        return handoff.take()
+
+    done, job_value = _shared_steps(job, [("page", page)], lambda name: None, handoff)
+    assert done["page"][0] == job_value == {"n": (1.5, -2.0)}
+    runs = _ran(tmp_path)
+    assert len(runs["made"]) == 1 and runs["made"] != [os.getpid()]  # made in the child only
+
+
+def test_a_handoff_is_made_here_once_when_the_forked_process_dies_first(tmp_path):
+    from pipeline.export.writer import Handoff, _shared_steps
+
+    parent = os.getpid()
+
+    def make():
+        (tmp_path / f"made.{os.getpid()}").write_text("x")
+        return "layout"
+
+    handoff = Handoff(make)
+
+    def job():
+        if os.getpid() != parent:
+            os._exit(3)  # dies before handing anything over
+        return handoff.produce()
+
+    done, job_value = _shared_steps(job, [("page", handoff.take)], lambda name: None, handoff)
+    assert done["page"][0] == job_value == "layout"
+    assert _ran(tmp_path) == {"made": [parent]}  # once, here: the job reused it
 
 
 def test_a_failing_step_fails_the_export(tmp_path):

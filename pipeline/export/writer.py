@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -157,10 +157,11 @@ def export_streamed(
     as an rdflib Dataset, if the caller has it (else parsed from ``run_nquads``).
     ``prefetch``: fragments of some of ``graph_files`` merged ahead (:class:`FragmentPrefetch`);
     used if each of its files is among ``graph_files`` with the same hash, else ignored.
-    ``seconds``: filled with the time of each step (``merge``, ``layout``, ``turtle``,
-    ``trig``, ``graphml``, ``gexf``, ``cyjs``, ``html``, whichever process wrote the file,
-    and ``views``, the wait for the forked process, which draws the picture, after this
-    one's steps)."""
+    ``seconds``: filled with the time of each step (``merge``; ``turtle``, ``trig``,
+    ``graphml``, ``gexf``, ``cyjs``, whichever process wrote the file; ``layout``, ``html``
+    and ``picture``, in the forked process, which lays the graph out and draws the page and
+    the picture while this one writes the other files; and ``views``, the wait for the forked
+    process after this one's steps)."""
     import warnings
 
     from rdflib import Dataset
@@ -208,10 +209,10 @@ def export_streamed(
     G = prefetch.merger.graph()
     sources, titles = prefetch.sources, prefetch.titles
     lap("merge")
-    # The layout first (a re-run finds most of it cached), then the picture is drawn by a
-    # forked copy of this process while this one writes the RDF, XML and JSON files and the
-    # page; once done, the forked one takes the files this one has not begun, from the end
-    # of the list (the page first), so the two halves stay even.
+    # A forked copy of this process lays the graph out (a re-run finds most of it cached),
+    # hands the layout over and draws the picture with it, while this one writes the RDF, XML
+    # and JSON files, then the page with the same layout; once done, the forked one takes the
+    # files this one has not begun, from the end of the list, so the two halves stay even.
     def turtle() -> tuple[int, str]:
         if turtle_index is None:
             return stream_turtle(run_nquads, files, paths["turtle"]), "rebuilt"
@@ -227,16 +228,24 @@ def export_streamed(
         ("cyjs", lambda: write_cyjs(G, paths["cyjs"])),
     ]
     with xml_safe_checked(G) as G:
-        positions = view_layout(G, layout_cache)
-        lap("layout")
+        layout = Handoff(lambda: view_layout(G, layout_cache))
+
+        def views() -> dict[str, float]:
+            """The layout (handed to the page's step at once), then the picture drawn with it;
+            the seconds of each."""
+            started = time.perf_counter()
+            positions = layout.produce()
+            laid_out = time.perf_counter()
+            write_picture(G, paths["png"], paths["svg"], positions=positions)
+            return {"layout": laid_out - started, "picture": time.perf_counter() - laid_out}
+
         steps.append(("html", lambda: write_html(G, paths["html"], sources=dict(sources),
-                                                 titles=dict(titles), positions=positions)))
-        done = _shared_steps(
-            lambda: write_picture(G, paths["png"], paths["svg"], positions=positions),
-            steps, lap)
+                                                 titles=dict(titles), positions=layout.take())))
+        done, views_took = _shared_steps(views, steps, lap, layout)
     lap("views")
     timings.update({name: round(seconds, 3) for name, (_, seconds) in done.items()
                     if name not in timings})
+    timings.update({name: round(seconds, 3) for name, seconds in views_took.items()})
     (triples, turtle_how), counts = done["turtle"][0], done["trig"][0]
     export = {
         "files": dict(OUTPUT_FILES),
@@ -309,13 +318,43 @@ def view_layout(G: Any, layout_cache: Path | None = None) -> dict:
     return positions
 
 
-def _shared_steps(job: Callable[[], object], steps: list[tuple[str, Callable[[], Any]]],
-                  lap: Callable[[str], None]) -> dict[str, tuple[Any, float]]:
+class Handoff:
+    """A value that :func:`_shared_steps`'s ``job`` hands to a step before the job ends: the
+    job, in the forked process, makes it with :meth:`produce` (``make()``), which sends it
+    over, and a step, in either process, :meth:`take` s it, waiting for it if need be. A
+    process makes it itself where it was never handed over (the forked process died first,
+    or could not be started); never twice in one process."""
+
+    def __init__(self, make: Callable[[], Any]) -> None:
+        self.make = make
+        self.receive: Callable[[], tuple[bool, Any]] | None = None  # this process's wait
+        self.send: Callable[[Any], None] | None = None  # the forked process's channel
+        self.given, self.value = False, None
+
+    def produce(self) -> Any:
+        if not self.given:
+            self.given, self.value = True, self.make()
+            if self.send is not None:
+                self.send(self.value)
+        return self.value
+
+    def take(self) -> Any:
+        if not self.given and self.receive is not None:
+            self.given, self.value = self.receive()
+        if not self.given:
+            self.given, self.value = True, self.make()
+        return self.value
+
+
+def _shared_steps(job: Callable[[], Any], steps: list[tuple[str, Callable[[], Any]]],
+                  lap: Callable[[str], None], handoff: Handoff | None = None,
+                  ) -> tuple[dict[str, tuple[Any, float]], Any]:
     """Run ``job`` in a forked child process and ``steps`` (name, function) here, in order;
     the child, once ``job`` is done, takes the steps not yet begun from the end of the list.
     Each step runs once, in one of the two processes (a shared flag per step, set under a
     lock). Returns, by step name, what it returned (sent back pickled from the child) and
-    how long it took; ``lap(name)`` is called after each step run here.
+    how long it took; and what ``job`` returned. ``lap(name)`` is called after each step run
+    here. ``handoff``: a :class:`Handoff` the job gives a value to, for a step to take.
 
     Where fork is unavailable, or the child cannot start, all runs here. If the child fails
     (its error went to stderr), ``job`` and the steps it took without sending their results
@@ -323,19 +362,48 @@ def _shared_steps(job: Callable[[], object], steps: list[tuple[str, Callable[[],
     only, each atomically, so an interrupted export leaves every output whole: old or new.
     """
     import multiprocessing
+    import pickle
+    import shutil
+    import tempfile
 
     context = multiprocessing.get_context("fork")
     results: dict[str, tuple[Any, float]] = {}
+    early: deque = deque()  # the child's messages read while waiting for its handoff
+    # The handoff goes through a file: a message bigger than the pipe's buffer would hold the
+    # child up until this process reads it, which it does only when a step takes it.
+    folder = tempfile.mkdtemp(prefix="aerokg-export-") if handoff is not None else None
     try:
         claimed = context.RawArray("b", len(steps))
         lock = context.Lock()
         receiver, sender = context.Pipe(duplex=False)
         child: Any = context.Process(target=_steal_steps, daemon=True,
-                                     args=(job, steps, claimed, lock, sender))
+                                     args=(job, steps, claimed, lock, sender, handoff, folder))
         child.start()
         sender.close()
     except (ValueError, OSError):
         child = None
+
+    def next_message() -> tuple:
+        return early.popleft() if early else receiver.recv()
+
+    def wait_for_handoff() -> tuple[bool, Any]:
+        """The child's handoff, reading on (and keeping) its other messages; not given if it
+        died or ended without one."""
+        try:
+            while True:
+                message = receiver.recv()
+                if message[0] == "handoff":
+                    with open(message[1], "rb") as stream:
+                        return True, pickle.load(stream)
+                early.append(message)
+                if message[0] == "end":
+                    return False, None
+        except (EOFError, OSError):
+            early.append(("end",))
+            return False, None
+
+    if handoff is not None and child is not None:
+        handoff.receive = wait_for_handoff
 
     try:
         for index, (name, step) in enumerate(steps):
@@ -343,14 +411,15 @@ def _shared_steps(job: Callable[[], object], steps: list[tuple[str, Callable[[],
                 results[name] = _timed_step(step)
                 lap(name)
         if child is None:
-            job()
-            return results
-        job_done = False
+            return results, job()
+        job_done, job_value = False, None
         try:
             while True:
-                message = receiver.recv()
+                message = next_message()
+                if message[0] == "handoff":
+                    continue
                 if message[0] == "job":
-                    job_done = True
+                    job_done, job_value = True, message[1]
                 elif message[0] == "step":
                     results[message[1]] = (message[2], message[3])
                 else:  # "end"
@@ -361,26 +430,40 @@ def _shared_steps(job: Callable[[], object], steps: list[tuple[str, Callable[[],
             receiver.close()
         child.join()
         if child.exitcode != 0 or not job_done:
-            job()
+            job_value = job()
         for name, step in steps:
             if name not in results:
                 results[name] = _timed_step(step)
-        return results
+        return results, job_value
     except BaseException:
         if child is not None:
             child.kill()
             child.join()
         raise
+    finally:
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
-def _steal_steps(job: Callable[[], object], steps: list[tuple[str, Callable[[], Any]]],
-                 claimed: Any, lock: Any, sender: Any) -> None:
+def _steal_steps(job: Callable[[], Any], steps: list[tuple[str, Callable[[], Any]]],
+                 claimed: Any, lock: Any, sender: Any, handoff: Handoff | None = None,
+                 folder: str | None = None) -> None:
     """The forked side of :func:`_shared_steps`."""
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and kills us
-    job()
-    sender.send(("job",))
+    if handoff is not None and folder is not None:
+        def send(value: Any) -> None:
+            import pickle
+
+            path = os.path.join(folder, "handoff.pickle")
+            with open(path + ".part", "wb") as stream:
+                pickle.dump(value, stream, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(path + ".part", path)
+            sender.send(("handoff", path))
+
+        handoff.receive, handoff.send = None, send
+    sender.send(("job", job()))
     for index in reversed(range(len(steps))):
         if not _claim(claimed, lock, index):
             break  # the parent has reached the steps from here back: none left
