@@ -20,7 +20,7 @@ alive. Outside such a block every call computes afresh (same answers, slower).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Hashable, Iterator
 from contextlib import contextmanager
 from operator import attrgetter
 from typing import Any, TypeVar
@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 from spacy.tokens import Doc, Token
 
 __all__ = ["FORM_CACHE_SIZE", "indexed", "per_doc", "doc_text", "remember_text",
-           "sentence_span", "tokens", "word_forms"]
+           "sentence_span", "tokens", "tokens_with", "word_forms"]
 
 T = TypeVar("T")
 
@@ -92,7 +92,7 @@ def indexed(doc: Doc) -> Iterator[Doc]:
                 _OPEN[key] = (doc, current[1], current[2] - 1)
 
 
-def per_doc(doc: Doc, key: str, build: Callable[[Doc], T]) -> T:
+def per_doc(doc: Doc, key: Hashable, build: Callable[[Doc], T]) -> T:
     """``build(doc)``: computed once per ``indexed(doc)`` block, else on every call."""
     held = _OPEN.get(id(doc))
     if held is None or held[0] is not doc:
@@ -110,6 +110,35 @@ def tokens(doc: Doc) -> list[Token]:
     """The Doc's tokens as a list (``for token in doc`` makes a new Token object per token
     on every pass; rules that each walk the whole Doc share these)."""
     return per_doc(doc, "tokens", list)
+
+
+def tokens_with(doc: Doc, form: Callable[[Token], str], words: Collection[str]) -> list[Token]:
+    """The tokens whose ``form(token)`` is in ``words`` (a set: each word once), in the
+    Doc's order: what ``[t for t in tokens(doc) if form(t) in words]`` gives, by looking the
+    words up in a per-Doc index of ``form`` (built on the first call, one pass), so the many
+    rules that each look for their own trigger words do not each walk the whole Doc.
+
+    >>> import spacy
+    >>> doc = spacy.blank("it")("La sede di Roma e la Sede di Milano.")
+    >>> with indexed(doc):
+    ...     [t.i for t in tokens_with(doc, lambda t: t.lower_, {"sede", "milano"})]
+    [1, 6, 8]
+    """
+    index = per_doc(doc, ("tokens_with", form), lambda d: _index_of(d, form))
+    if len(words) <= len(index):
+        found = [i for word in words for i in index.get(word, ())]
+    else:
+        found = [i for word, positions in index.items() if word in words for i in positions]
+    found.sort()
+    every = tokens(doc)
+    return [every[i] for i in found]
+
+
+def _index_of(doc: Doc, form: Callable[[Token], str]) -> dict[str, list[int]]:
+    index: dict[str, list[int]] = {}
+    for token in tokens(doc):
+        index.setdefault(form(token), []).append(token.i)
+    return index
 
 
 def doc_text(doc: Doc) -> str:

@@ -44,7 +44,7 @@ from spacy.tokens import Doc, Span
 
 from pipeline.datamodel import ORGANIZATION, PLACE, Mention, Relation, RelationKind
 from pipeline.nlp.relations.context import ExtractionContext
-from pipeline.nlp.relations.doc_index import tokens
+from pipeline.nlp.relations.doc_index import tokens_with
 from pipeline.nlp.relations.roles import (
     CLOSE_PAREN,
     CONJ,
@@ -138,8 +138,8 @@ class Things:
     def _facility_phrases(self) -> None:
         """"l'aeroporto (internazionale) di Barcellona": facility rule mentions."""
         doc = self.doc
-        for tok in tokens(doc):
-            if norm(tok) not in FACILITY_NAME_NOUNS or tok.i in self._at:
+        for tok in tokens_with(doc, norm, FACILITY_NAME_NOUNS):
+            if tok.i in self._at:
                 continue
             j = tok.i + 1
             while j < len(doc) and is_plain_adj(doc[j]) and j - tok.i <= 2:
@@ -448,8 +448,8 @@ def _adjective(doc: Doc, things: Things, context: ExtractionContext) -> Iterator
     """"la provincia canadese del Québec": place noun + nationality adjective + di + place."""
     adjectives = country_of_adjective()
     place_nouns = set(lexicon()["place_nouns"]) | {"isola", "penisola"}
-    for tok in tokens(doc):
-        if norm(tok) not in place_nouns or not tok.is_lower:
+    for tok in tokens_with(doc, norm, place_nouns):
+        if not tok.is_lower:
             continue
         i = tok.i + 1
         if i + 2 >= len(doc) or norm(doc[i]) not in adjectives:
@@ -474,9 +474,7 @@ def _adjective(doc: Doc, things: Things, context: ExtractionContext) -> Iterator
 def _sede(doc: Doc, things: Things) -> Iterator[_Loc]:
     """Headquarters: "la sede (legale) di X (,) a/in Y", "X, con sede a Y", "X, che ha sede
     a Y", "X ha sede a Y", "X, la cui sede legale è in Y"."""
-    for tok in tokens(doc):
-        if norm(tok) not in SEDE:
-            continue
+    for tok in tokens_with(doc, norm, SEDE):
         lo, hi = sentence_bounds(doc, tok.i)
         i = tok.i + 1
         if norm(tok) == "quartier":
@@ -564,9 +562,7 @@ def _societa(doc: Doc, things: Things) -> Iterator[_Loc]:
 
 def _respectively(doc: Doc, things: Things) -> Iterator[_Loc]:
     """"A, B ed C, rispettivamente a P1, P2 e P3"."""
-    for tok in tokens(doc):
-        if norm(tok) != "rispettivamente":
-            continue
+    for tok in tokens_with(doc, norm, {"rispettivamente"}):
         lo, hi = sentence_bounds(doc, tok.i)
         places: list[Thing] = []
         i = tok.i + 1

@@ -29,7 +29,7 @@ from spacy.tokens import Doc, Span
 
 from pipeline.datamodel import ORGANIZATION, PERSON, PLACE, Mention, Relation, RelationKind
 from pipeline.nlp.relations.context import ExtractionContext
-from pipeline.nlp.relations.doc_index import tokens
+from pipeline.nlp.relations.doc_index import tokens_with
 from pipeline.nlp.relations.roles import (
     CLOSE_PAREN,
     CONJ,
@@ -74,6 +74,7 @@ LIST_INTRO = (("tra", "cui"), ("fra", "cui"), ("tra", "le", "quali"), ("tra", "i
               ("tra", "questi"), ("come",), ("quali",), ("ovvero",), ("cioè",))
 FILE = frozenset({"file", "fila"})
 _LIST_INTRO_FIRST = frozenset(p[0] for p in LIST_INTRO)
+_COPULA_WORDS = COPULA_MARKERS | MEMBER_VERBS
 
 
 @dataclass
@@ -133,7 +134,7 @@ def _list_items(doc: Doc, mentions: Mentions, start: int, hi: int, coarse: set[s
 
 def _lists(doc: Doc, mentions: Mentions) -> Iterator[_Mem]:
     """"<group noun> di/appartenenti a ORG: A, B e C" and "..., tra cui A e B"."""
-    for tok in tokens(doc):
+    for tok in tokens_with(doc, norm, _LIST_INTRO_FIRST | {":"}):  # ":" is its own norm
         if tok.text == ":":
             lo, hi = sentence_bounds(doc, tok.i)
             owner = list_head_owner(doc, mentions, tok.i + 1, lo)
@@ -214,10 +215,8 @@ def _members_left(doc: Doc, mentions: Mentions, i: int, lo: int) -> list[Span]:
 
 def _copula(doc: Doc, mentions: Mentions) -> Iterator[_Mem]:
     """"X è membro di Y", "X fa parte di Y", "X aderisce a Y", "X, membro di Y"."""
-    for tok in tokens(doc):
+    for tok in tokens_with(doc, norm, _COPULA_WORDS):
         t = norm(tok)
-        if t not in COPULA_MARKERS and t not in MEMBER_VERBS:
-            continue
         lo, hi = sentence_bounds(doc, tok.i)
         i = tok.i + 1
         if t in MEMBER_VERBS and norm(tok).startswith("entr"):
@@ -270,9 +269,7 @@ def _copula(doc: Doc, mentions: Mentions) -> Iterator[_Mem]:
 
 def _gathers(doc: Doc, mentions: Mentions) -> Iterator[_Mem]:
     """"Y, che riunisce X, Z e W"."""
-    for tok in tokens(doc):
-        if norm(tok) not in GATHER_VERBS:
-            continue
+    for tok in tokens_with(doc, norm, GATHER_VERBS):
         lo, hi = sentence_bounds(doc, tok.i)
         k = tok.i - 1
         if k < lo or norm(doc[k]) != "che":
@@ -297,9 +294,9 @@ def _gathers(doc: Doc, mentions: Mentions) -> Iterator[_Mem]:
 def _subsidiaries(doc: Doc, mentions: Mentions) -> Iterator[_Mem]:
     """"X, controllata da Y", "X (compagnia ... controllata dalla Y)", "X, filiale di Y"."""
     markers = set(lexicon()["subsidiary_markers"])
-    for tok in tokens(doc):
+    for tok in tokens_with(doc, norm, markers):
         t = norm(tok)
-        if t not in markers or mentions.at(tok.i) is not None:
+        if mentions.at(tok.i) is not None:
             continue
         lo, hi = sentence_bounds(doc, tok.i)
         i = tok.i + 1

@@ -27,7 +27,7 @@ from spacy.tokens import Doc, Span
 
 from pipeline.datamodel import ORGANIZATION, PLACE, Mention, Relation, RelationKind
 from pipeline.nlp.relations.context import ExtractionContext
-from pipeline.nlp.relations.doc_index import tokens
+from pipeline.nlp.relations.doc_index import tokens, tokens_with
 from pipeline.nlp.relations.roles import (
     CON,
     CONJ,
@@ -181,7 +181,7 @@ def _two_of_class(doc: Doc, mentions: Mentions, cls: str) -> tuple[Mention, Ment
 def _tra(doc: Doc, mentions: Mentions) -> Iterator[_Part]:
     """"accordo (di cooperazione) tra X e Y", "avvicinamento dei due cluster"."""
     plural_classes = lexicon()["plural_class_nouns"]
-    for tok in tokens(doc):
+    for tok in tokens_with(doc, norm, _cue_first_words()):
         end = _cue_at(doc, tok.i)
         if end is None:
             continue
@@ -294,7 +294,7 @@ def _coordinated_before(doc: Doc, mentions: Mentions, i: int, lo: int) -> list[S
 
 def _in_collaborazione(doc: Doc, mentions: Mentions) -> Iterator[_Part]:
     """"X, in collaborazione con Y", "l'accordo di X con Y"."""
-    for tok in tokens(doc):
+    for tok in tokens_with(doc, norm, _cue_first_words() | {"in"}):  # else nothing applies
         lo, hi = sentence_bounds(doc, tok.i)
         t = norm(tok)
         if t == "in" and tok.i + 2 < hi and norm(doc[tok.i + 1]) in {
@@ -324,8 +324,8 @@ def _in_collaborazione(doc: Doc, mentions: Mentions) -> Iterator[_Part]:
 def _partner(doc: Doc, mentions: Mentions) -> Iterator[_Part]:
     """"X è il partner (naturale) di Y", "X, storico alleato di Y"."""
     partner_nouns = set(lexicon()["partner_nouns"])
-    for tok in tokens(doc):
-        if norm(tok) not in partner_nouns or mentions.at(tok.i) is not None:
+    for tok in tokens_with(doc, norm, partner_nouns):
+        if mentions.at(tok.i) is not None:
             continue
         lo, hi = sentence_bounds(doc, tok.i)
         i = tok.i + 1

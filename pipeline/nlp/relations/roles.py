@@ -56,7 +56,7 @@ from spacy.tokens import Doc, Span, Token
 
 from pipeline.datamodel import ORGANIZATION, PERSON, PLACE, Mention, Relation, RelationKind
 from pipeline.nlp.relations.context import ExtractionContext
-from pipeline.nlp.relations.doc_index import per_doc, tokens, word_forms
+from pipeline.nlp.relations.doc_index import per_doc, tokens_with, word_forms
 
 LEXICON_FILE = Path(__file__).resolve().parents[1] / "data" / "role_nouns.json"
 
@@ -1046,10 +1046,8 @@ def _quello(doc: Doc, context: ExtractionContext, mentions: Mentions,
     """"il direttore di X, A, ... e quello di Y, B": the role of the previous bound role noun
     of the sentence, held by B in Y."""
     out: list[RoleFact] = []
-    for tok in tokens(doc):
+    for tok in tokens_with(doc, norm, {"quello", "quella"}):
         t = norm(tok)
-        if t not in {"quello", "quella"}:
-            continue
         lo, hi = sentence_bounds(doc, tok.i)
         antecedent = None
         for m in matches:
