@@ -179,7 +179,7 @@ def _make_rdf(result: ArticleResult, article: Any, tail_nlp: Any = None) -> floa
         result.nquads = data
         result.graph_sha256 = hashlib.sha256(data).hexdigest()
         result.fragments = article_graphs.fragment_bytes(
-            [graph_fragment(graph)] if len(graph) else [], result.graph_sha256)
+            [graph_fragment(graph)] if counts["triples"] else [], result.graph_sha256)
         result.trig = article_graphs.trig_chunk_bytes(data, result.graph_sha256)
         result.counts, result.warnings = counts, list(warnings)
     except Exception as err:  # noqa: BLE001  (one bad article never kills the batch)

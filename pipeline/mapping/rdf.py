@@ -24,6 +24,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from functools import cache
 
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.plugins.stores.memory import SimpleMemory
@@ -80,6 +81,7 @@ PARTICIPATION_PROPERTY = {
 }
 
 
+@cache
 def class_iri(cls: str) -> URIRef | None:
     """The ontology class for a class name ("Cluster" -> aero:Cluster), None if unknown."""
     if cls == "OrganizationalUnit":
@@ -161,6 +163,19 @@ def run_fingerprint(aerokg_version: str, model: str, texts: list[tuple[str, str]
     return digest.hexdigest()[:16]
 
 
+# The terms written for every entity, evidence and fact, resolved once: rdflib resolves an
+# attribute of a closed namespace (``RDF.type``) through its metaclass on every access, about
+# 2 us, and one article's graph asks for several hundred.
+_TYPE, _STATEMENT = RDF.type, RDF.Statement
+_SUBJECT, _PREDICATE, _OBJECT = RDF.subject, RDF.predicate, RDF.object
+_DERIVED_FROM, _CONFIDENCE = PROV.wasDerivedFrom, AERO.confidence
+_PREF_LABEL, _ALT_LABEL, _LABEL = SKOS.prefLabel, SKOS.altLabel, RDFS.label
+_SPECIFIC_RESOURCE, _HAS_SOURCE, _HAS_SELECTOR = OA.SpecificResource, OA.hasSource, OA.hasSelector
+_POSITION_SELECTOR, _QUOTE_SELECTOR = OA.TextPositionSelector, OA.TextQuoteSelector
+_START, _END, _EXACT = OA.start, OA.end, OA.exact
+_NON_NEGATIVE_INTEGER = XSD.nonNegativeInteger
+
+
 class ArticleGraphBuilder:
     """Adds one article's triples to ``graph``, its named graph (:func:`article_graph`)."""
 
@@ -170,12 +185,13 @@ class ArticleGraphBuilder:
         self.article_id = document.article.id
         self.article = article_iri(self.article_id)
         self.graph = graph
+        self._store_add = graph.store.add
         self.used_entities: set[str] = set()
         self._evidence: dict[tuple[int, int, str], URIRef] = {}
 
     # -- helpers ------------------------------------------------------------------------------
     def add(self, s: Node, p: Node, o: Node) -> None:
-        self.graph.add((s, p, o))
+        self._store_add((s, p, o), self.graph)  # Graph.add, without its type assertions
 
     def evidence(self, evidence: Evidence) -> URIRef:
         key = (evidence.start, evidence.end, evidence.sentence)
@@ -184,15 +200,16 @@ class ArticleGraphBuilder:
             return node
         node = self._evidence[key] = evidence_iri(self.article_id, evidence.start, evidence.end)
         position, quote = URIRef(f"{node}#position"), URIRef(f"{node}#quote")
-        self.add(node, RDF.type, OA.SpecificResource)
-        self.add(node, OA.hasSource, self.article)
-        self.add(node, OA.hasSelector, position)
-        self.add(node, OA.hasSelector, quote)
-        self.add(position, RDF.type, OA.TextPositionSelector)
-        self.add(position, OA.start, Literal(evidence.start, datatype=XSD.nonNegativeInteger))
-        self.add(position, OA.end, Literal(evidence.end, datatype=XSD.nonNegativeInteger))
-        self.add(quote, RDF.type, OA.TextQuoteSelector)
-        self.add(quote, OA.exact, text_literal(evidence.sentence))
+        add = self.add
+        add(node, _TYPE, _SPECIFIC_RESOURCE)
+        add(node, _HAS_SOURCE, self.article)
+        add(node, _HAS_SELECTOR, position)
+        add(node, _HAS_SELECTOR, quote)
+        add(position, _TYPE, _POSITION_SELECTOR)
+        add(position, _START, Literal(evidence.start, datatype=_NON_NEGATIVE_INTEGER))
+        add(position, _END, Literal(evidence.end, datatype=_NON_NEGATIVE_INTEGER))
+        add(quote, _TYPE, _QUOTE_SELECTOR)
+        add(quote, _EXACT, text_literal(evidence.sentence))
         return node
 
     def provenance(self, fact: URIRef, relation: Relation) -> None:
@@ -200,10 +217,10 @@ class ArticleGraphBuilder:
         same statement in two sentences, one event reported twice) keeps every evidence and
         one aero:confidence (sh:maxCount 1): the highest."""
         confidence = decimal_literal(round(relation.confidence, 3))
-        stated = [Decimal(str(o)) for o in self.graph.objects(fact, AERO.confidence)]
+        stated = [Decimal(str(o)) for o in self.graph.objects(fact, _CONFIDENCE)]
         if not stated or Decimal(str(confidence)) > max(stated):
-            self.graph.set((fact, AERO.confidence, confidence))
-        self.add(fact, PROV.wasDerivedFrom, self.evidence(relation.evidence))
+            self.graph.set((fact, _CONFIDENCE, confidence))
+        self.add(fact, _DERIVED_FROM, self.evidence(relation.evidence))
 
     def entity(self, mention: Mention | object) -> Entity | None:
         if not isinstance(mention, Mention):
@@ -217,10 +234,10 @@ class ArticleGraphBuilder:
         """Assert a binary fact and reify it with its confidence and evidence."""
         self.add(s, p, o)
         node = fact_iri(self.article_id, "statement", s, p, o)
-        self.add(node, RDF.type, RDF.Statement)
-        self.add(node, RDF.subject, s)
-        self.add(node, RDF.predicate, p)
-        self.add(node, RDF.object, o)
+        self.add(node, _TYPE, _STATEMENT)
+        self.add(node, _SUBJECT, s)
+        self.add(node, _PREDICATE, p)
+        self.add(node, _OBJECT, o)
         self.provenance(node, relation)
 
     # -- the article, entities, relations --------------------------------------------------
@@ -239,22 +256,22 @@ class ArticleGraphBuilder:
 
     def add_entity(self, entity: Entity) -> None:
         node = entity_iri(entity.key)
-        self.add(node, RDF.type, TOP_TYPES[entity.coarse])
+        self.add(node, _TYPE, TOP_TYPES[entity.coarse])
         cls = class_iri(entity.cls)
         if cls is not None and cls != TOP_TYPES[entity.coarse]:
-            self.add(node, RDF.type, cls)
+            self.add(node, _TYPE, cls)
         # sh:minLength 1: a label of bidi controls only falls back to the key's slug
         label = label_text(entity.label)
         if not label.strip():
             label = entity.key.partition("/")[2]
-        self.add(node, SKOS.prefLabel, Literal(label))
-        self.add(node, RDFS.label, Literal(label))
+        self.add(node, _PREF_LABEL, Literal(label))
+        self.add(node, _LABEL, Literal(label))
         for alias in sorted({label_text(alias) for alias in entity.aliases} - {label, ""}):
-            self.add(node, SKOS.altLabel, Literal(alias))
+            self.add(node, _ALT_LABEL, Literal(alias))
         sentences = self.document.sentences
         for mention in entity.mentions:
             if 0 <= mention.sentence < len(sentences):
-                self.add(node, PROV.wasDerivedFrom, self.evidence(sentences[mention.sentence]))
+                self.add(node, _DERIVED_FROM, self.evidence(sentences[mention.sentence]))
 
     def add_relation(self, relation: Relation) -> bool:
         """Add one relation; False when an argument cannot be resolved to an entity."""
