@@ -644,3 +644,57 @@ def test_cached_word_forms_match_the_tokens_and_stay_bounded(monkeypatch):
             assert events._lemma(token) == events._norm(token.lemma_ or token.text)
             assert len(roles.norm.forms) <= 3 and len(events._low.forms) <= 3
             assert len(events._LEMMAS.forms) <= 3
+
+
+def test_verb_lemmas_are_kept_by_form_lemma_and_pos_and_stay_bounded(monkeypatch):
+    from pipeline.nlp.relations import doc_index, events
+
+    monkeypatch.setattr(doc_index, "FORM_CACHE_SIZE", 3)
+    events._VERB_LEMMAS.clear()
+    doc = Doc(spacy.blank("it").vocab,
+              words=["organizzata", "organizzata", "ospitano", "visita", "ospitano", "il"],
+              pos=["VERB", "ADJ", "VERB", "NOUN", "NOUN", "DET"],
+              lemmas=["organizzare", "organizzato", "ospitare", "visita", "", "il"])
+    for _ in range(2):
+        for token in doc:
+            assert events._verb_lemma(token) == events._find_verb_lemma(token)
+            assert len(events._VERB_LEMMAS) <= 3
+    # the part of speech is part of the key: a noun is not matched against the verb stems
+    assert events._verb_lemma(doc[4]) == "ospitano" != events._verb_lemma(doc[2])
+
+
+def test_tokens_with_is_the_filter_over_the_doc():
+    from pipeline.nlp.relations.doc_index import indexed, tokens_with
+
+    doc = spacy.blank("it")("La sede di Roma e la SEDE di Milano, con sede a Torino e Roma .")
+    low = roles.norm
+    for words in ({"sede"}, {"roma", "sede", "assente"}, {"di"}, set(),
+                  {t.lower_ for t in doc} | {f"x{k}" for k in range(50)}):  # more words than forms
+        expected = [t.i for t in doc if low(t) in words]
+        assert [t.i for t in tokens_with(doc, low, words)] == expected  # outside a block
+        with indexed(doc):
+            assert [t.i for t in tokens_with(doc, low, words)] == expected
+            assert [t.i for t in tokens_with(doc, low, words)] == expected  # from the index
+
+
+def test_event_mentions_can_start_only_where_the_entry_starts_say():
+    """events._candidates walks only _entry_starts: every token at which _match_entry finds
+    an entry is among them."""
+    from pipeline.nlp.relations import events
+    from pipeline.nlp.relations.doc_index import indexed
+
+    lex = events.load_lexicon()
+    multi_first = next(form for form, options in lex.multi.items() if options)
+    single = next(iter(lex.single_forms))
+    lemma_only = next(iter(lex.classes))
+    words = ["Il", multi_first, "di", single.capitalize(), "e", "la", "parola", "x", "ieri"]
+    multi_rest = next(iter(lex.multi[multi_first]))[0][1:]
+    words[2:2] = [next(iter(options)) for options in multi_rest]
+    lemmas = [w.lower() for w in words]
+    lemmas[words.index("parola")] = lemma_only
+    doc = Doc(spacy.blank("it").vocab, words=words, pos=["NOUN"] * len(words), lemmas=lemmas)
+    with indexed(doc):
+        starts = {t.i for t in events._entry_starts(doc, lex)}
+        matched = {i for i in range(len(doc)) if events._match_entry(doc, i, lex) is not None}
+    assert matched and matched <= starts
+    assert {1, words.index("parola")} <= matched

@@ -83,7 +83,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from spacy.tokens import Doc, Span, Token
@@ -97,8 +97,15 @@ from pipeline.datamodel import (
     Relation,
     RelationKind,
 )
+from pipeline.nlp.relations import doc_index
 from pipeline.nlp.relations.context import ExtractionContext
-from pipeline.nlp.relations.doc_index import per_doc, sentence_span, tokens, word_forms
+from pipeline.nlp.relations.doc_index import (
+    per_doc,
+    sentence_span,
+    tokens,
+    tokens_with,
+    word_forms,
+)
 
 LEXICON_FILE = Path(__file__).resolve().parents[1] / "data" / "event_nouns.json"
 QUANTITIES_KEY = "quantities"
@@ -286,6 +293,16 @@ class EventLexicon:
     restricted: dict[str, frozenset[str]]  # entry -> the only common nouns its "di" may take
     excluded_modifiers: dict[str, frozenset[str]]  # entry -> adjectives that rule it out
 
+    @cached_property
+    def start_forms(self) -> frozenset[str]:
+        """Word forms (``_low``) an entry can start with."""
+        return frozenset(self.multi) | frozenset(self.single_forms)
+
+    @cached_property
+    def start_lemmas(self) -> frozenset[str]:
+        """Lemmas (``_lemma``) an entry can start with."""
+        return frozenset(self.multi) | frozenset(self.classes)
+
 
 @lru_cache(maxsize=1)
 def load_lexicon(path: Path = LEXICON_FILE) -> EventLexicon:
@@ -408,7 +425,22 @@ _VERB_STEMS = (
 
 
 def _verb_lemma(token: Token) -> str:
-    """The lemma of a verb, checked against the stems of the verbs the rules use."""
+    """The lemma of a verb, checked against the stems of the verbs the rules use; kept by
+    (form, lemma, part of speech), which is all it depends on (the rules ask for it about
+    550 times per article, and the stems are tried one by one)."""
+    key = (token.orth, token.lemma, token.pos)
+    found = _VERB_LEMMAS.get(key)
+    if found is None:
+        if len(_VERB_LEMMAS) >= doc_index.FORM_CACHE_SIZE:
+            _VERB_LEMMAS.clear()
+        found = _VERB_LEMMAS[key] = _find_verb_lemma(token)
+    return found
+
+
+_VERB_LEMMAS: dict[tuple[int, int, int], str] = {}
+
+
+def _find_verb_lemma(token: Token) -> str:
     lemma = _lemma(token)
     if token.pos_ not in ("VERB", "AUX", "ADJ"):
         return lemma
@@ -674,20 +706,32 @@ def _clean_label(span: Span) -> str:
     return " ".join(text.split())
 
 
+def _entry_starts(doc: Doc, lex: EventLexicon) -> list[Token]:
+    """The tokens a lexicon entry may start at (:func:`_match_entry` is None elsewhere), in
+    the Doc's order: by form or by lemma, looked up in the Doc's indexes of them."""
+    by_form = tokens_with(doc, _low, lex.start_forms)
+    by_lemma = tokens_with(doc, _lemma, lex.start_lemmas)
+    if not by_lemma:
+        return by_form
+    merged = {token.i: token for token in by_form}
+    merged.update((token.i, token) for token in by_lemma)
+    return [merged[i] for i in sorted(merged)]
+
+
 def _candidates(doc: Doc, lex: EventLexicon, persons: frozenset[int] | None = None) -> list[_Cand]:
     quoted = _quote_regions(doc)
     out: list[_Cand] = []
-    i = 0
-    while i < len(doc):
-        token = doc[i]
+    i = 0  # where the next mention may start: the tokens before it are taken or ruled out
+    for token in _entry_starts(doc, lex):
+        if token.i < i:
+            continue
+        i = token.i
         # an entity may start with an event noun ("missione SpaceX Demo 2" tagged ORG)
         led = _leads_entity(token)
         if (token.ent_type_ and not led) or i in quoted or token.is_punct or token.is_space:
-            i += 1
             continue
         match = _match_entry(doc, i, lex)
         if match is None:
-            i += 1
             continue
         end, entry = match
         cls = lex.classes[entry]
