@@ -57,6 +57,15 @@ def reconcile_with_gazetteer(ent) -> tuple[str, str, str] | None:
 
 def mentions_of(doc: Doc) -> list[Mention]:
     """Named-entity mentions with the class/canonical name the domain layer gives them."""
+    from pipeline.nlp.relations.doc_index import indexed
+
+    with indexed(doc):  # the sentence table, built once (also when called on its own)
+        return _mentions_of(doc)
+
+
+def _mentions_of(doc: Doc) -> list[Mention]:
+    from pipeline.nlp.relations.doc_index import sentence_span
+
     sentence_index = {s.start: i for i, s in enumerate(doc.sents)}
     mentions = []
     for ent in doc.ents:
@@ -78,7 +87,8 @@ def mentions_of(doc: Doc) -> list[Mention]:
                 coarse=coarse,
                 cls=cls,
                 canonical=canonical,
-                sentence=sentence_index.get(ent.sent.start, 0),
+                # ent.sent's start (spaCy walks to it on every access; the table is built once)
+                sentence=sentence_index.get(sentence_span(doc, ent.start)[0], 0),
                 source="ruler" if cls else "ner",
             )
         )

@@ -84,6 +84,7 @@ DASHES = frozenset({"-", "–", "—"})
 #: norm(token): the lower-case form with the typographic apostrophe normalised ("dell’" ->
 #: "dell'"), cached (doc_index.word_forms)
 norm = word_forms("lower", "lower_", lambda lower: lower.replace("\u2019", "'"))
+_text = word_forms("orth", "text", str)  # the token's text, for tokens_with
 
 
 @lru_cache(maxsize=1)
@@ -168,10 +169,13 @@ class Mentions:
             return
         longest = max(len(k) for k in known)
         doc = self.doc
-        i = 0
-        while i < len(doc):
-            if i in self._at or not doc[i].is_title:
-                i += 1
+        i = 0  # the tokens before it are taken
+        # only where a known name's first word is (one look-up in the Doc's index of forms)
+        for first in tokens_with(doc, _text, {key[0] for key in known}):
+            if first.i < i:
+                continue
+            i = first.i
+            if i in self._at or not first.is_title:
                 continue
             for n in range(min(longest, len(doc) - i), 0, -1):
                 key = tuple(t.text for t in doc[i:i + n])
@@ -183,9 +187,8 @@ class Mentions:
                     mention = self.context.rule_mention(
                         span, base.coarse, base.cls, base.canonical or base.text)
                     self._add(span, mention)
-                    i += n - 1
+                    i += n
                     break
-            i += 1
 
     def at(self, i: int) -> Span | None:
         return self._at.get(i) if 0 <= i < len(self.doc) else None
