@@ -666,9 +666,11 @@ def test_verb_lemmas_are_kept_by_form_lemma_and_pos_and_stay_bounded(monkeypatch
 def test_tokens_with_is_the_filter_over_the_doc():
     from pipeline.nlp.relations.doc_index import indexed, tokens_with
 
-    doc = spacy.blank("it")("La sede di Roma e la SEDE di Milano, con sede a Torino e Roma .")
+    doc = spacy.blank("it")("La sede di Roma e la SEDE di Milano, con sede a Torino e Roma . "
+                            "Dell’Agenzia e dell'agenzia")  # two spellings, one form
     low = roles.norm
-    for words in ({"sede"}, {"roma", "sede", "assente"}, {"di"}, set(),
+    assert len({t.lower for t in doc if low(t) == "dell'"}) == 2
+    for words in ({"sede"}, {"roma", "sede", "assente"}, {"di"}, set(), {"dell'", "sede"},
                   {t.lower_ for t in doc} | {f"x{k}" for k in range(50)}):  # more words than forms
         expected = [t.i for t in doc if low(t) in words]
         assert [t.i for t in tokens_with(doc, low, words)] == expected  # outside a block

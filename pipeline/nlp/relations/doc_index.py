@@ -66,6 +66,7 @@ def word_forms(key: str, attribute: str, make: Callable[[str], str]) -> Callable
         return found
 
     form.forms = forms  # type: ignore[attr-defined]
+    form.key = key  # type: ignore[attr-defined]  (what the form depends on: see _index_of)
     return form
 
 #: id(doc) -> (doc, its tables, how many ``indexed`` blocks hold it open)
@@ -135,9 +136,25 @@ def tokens_with(doc: Doc, form: Callable[[Token], str], words: Collection[str]) 
 
 
 def _index_of(doc: Doc, form: Callable[[Token], str]) -> dict[str, list[int]]:
+    """form -> the positions of its tokens. A :func:`word_forms` form is asked once per
+    distinct string it depends on (its ``key``: an int attribute), not once per token."""
+    every = tokens(doc)
     index: dict[str, list[int]] = {}
-    for token in tokens(doc):
-        index.setdefault(form(token), []).append(token.i)
+    key = getattr(form, "key", None)
+    if key is None:
+        for i, token in enumerate(every):
+            index.setdefault(form(token), []).append(i)
+        return index
+    key_of = attrgetter(key)
+    by_key: dict[int, list[int]] = {}
+    for i, token in enumerate(every):
+        found = by_key.get(key_of(token))
+        if found is None:
+            by_key[key_of(token)] = [i]
+        else:
+            found.append(i)
+    for positions in by_key.values():  # two keys may share a form: lists merged, unsorted
+        index.setdefault(form(every[positions[0]]), []).extend(positions)
     return index
 
 
