@@ -158,10 +158,10 @@ def export_streamed(
     ``prefetch``: fragments of some of ``graph_files`` merged ahead (:class:`FragmentPrefetch`);
     used if each of its files is among ``graph_files`` with the same hash, else ignored.
     ``seconds``: filled with the time of each step (``merge``; ``turtle``, ``trig``,
-    ``graphml``, ``gexf``, ``cyjs``, whichever process wrote the file; ``layout``, ``html``
-    and ``picture``, in the forked process, which lays the graph out and draws the page and
-    the picture while this one writes the other files; and ``views``, the wait for the forked
-    process after this one's steps)."""
+    ``graphml``, ``gexf``, ``cyjs`` and ``html``, whichever process wrote the file; ``layout``
+    and ``picture``, in the forked process, which lays the graph out, hands the layout over
+    and draws the picture while this one writes the files; and ``views``, the wait for the
+    forked process after this one's steps)."""
     import warnings
 
     from rdflib import Dataset
