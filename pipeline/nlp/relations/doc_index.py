@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 from spacy.tokens import Doc, Token
 
 __all__ = ["FORM_CACHE_SIZE", "indexed", "per_doc", "doc_text", "remember_text",
-           "sentence_span", "tokens", "tokens_with", "word_forms"]
+           "sentence_span", "token_cache", "tokens", "tokens_with", "word_forms"]
 
 T = TypeVar("T")
 
@@ -53,21 +53,31 @@ def word_forms(key: str, attribute: str, make: Callable[[str], str]) -> Callable
     >>> len(low.forms)
     3
     """
-    forms: dict[int, str] = {}
-    key_of, text_of = attrgetter(key), attrgetter(attribute)
+    text_of = attrgetter(attribute)
+    form = token_cache(attrgetter(key), lambda token: make(text_of(token)))
+    form.key = key  # type: ignore[attr-defined]  (what the form depends on: see _index_of)
+    return form
 
-    def form(token: Token) -> str:
-        hashed = key_of(token)
-        found = forms.get(hashed)
+
+def token_cache(key_of: Callable[[Token], Hashable],
+                compute: Callable[[Token], T]) -> Callable[[Token], T]:
+    """``compute(token)``, kept by ``key_of(token)``: whatever the answer depends on (StringStore
+    hashes, part of speech), so it is computed once per distinct key. At most
+    :data:`FORM_CACHE_SIZE` answers are kept (the function's ``forms`` dict, cleared when
+    full), so memory does not grow with the corpus."""
+    forms: dict[Hashable, T] = {}
+
+    def cached(token: Token) -> T:
+        key = key_of(token)
+        found = forms.get(key)
         if found is None:
             if len(forms) >= FORM_CACHE_SIZE:
                 forms.clear()
-            found = forms[hashed] = make(text_of(token))
+            found = forms[key] = compute(token)
         return found
 
-    form.forms = forms  # type: ignore[attr-defined]
-    form.key = key  # type: ignore[attr-defined]  (what the form depends on: see _index_of)
-    return form
+    cached.forms = forms  # type: ignore[attr-defined]
+    return cached
 
 #: id(doc) -> (doc, its tables, how many ``indexed`` blocks hold it open)
 _OPEN: dict[int, tuple[Doc, dict[str, Any], int]] = {}
@@ -148,9 +158,10 @@ def _index_of(doc: Doc, form: Callable[[Token], str]) -> dict[str, list[int]]:
     key_of = attrgetter(key)
     by_key: dict[int, list[int]] = {}
     for i, token in enumerate(every):
-        found = by_key.get(key_of(token))
+        hashed = key_of(token)
+        found = by_key.get(hashed)
         if found is None:
-            by_key[key_of(token)] = [i]
+            by_key[hashed] = [i]
         else:
             found.append(i)
     for positions in by_key.values():  # two keys may share a form: lists merged, unsorted

@@ -84,6 +84,7 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
+from operator import attrgetter
 from pathlib import Path
 
 from spacy.tokens import Doc, Span, Token
@@ -97,11 +98,11 @@ from pipeline.datamodel import (
     Relation,
     RelationKind,
 )
-from pipeline.nlp.relations import doc_index
 from pipeline.nlp.relations.context import ExtractionContext
 from pipeline.nlp.relations.doc_index import (
     per_doc,
     sentence_span,
+    token_cache,
     tokens,
     tokens_with,
     word_forms,
@@ -424,23 +425,8 @@ _VERB_STEMS = (
 )
 
 
-def _verb_lemma(token: Token) -> str:
-    """The lemma of a verb, checked against the stems of the verbs the rules use; kept by
-    (form, lemma, part of speech), which is all it depends on (the rules ask for it about
-    550 times per article, and the stems are tried one by one)."""
-    key = (token.orth, token.lemma, token.pos)
-    found = _VERB_LEMMAS.get(key)
-    if found is None:
-        if len(_VERB_LEMMAS) >= doc_index.FORM_CACHE_SIZE:
-            _VERB_LEMMAS.clear()
-        found = _VERB_LEMMAS[key] = _find_verb_lemma(token)
-    return found
-
-
-_VERB_LEMMAS: dict[tuple[int, int, int], str] = {}
-
-
 def _find_verb_lemma(token: Token) -> str:
+    """The lemma of a verb, checked against the stems of the verbs the rules use."""
     lemma = _lemma(token)
     if token.pos_ not in ("VERB", "AUX", "ADJ"):
         return lemma
@@ -458,6 +444,12 @@ _LEMMAS = word_forms("lemma", "lemma_", _norm)
 
 def _lemma(token: Token) -> str:
     return _LEMMAS(token) if token.lemma else _low(token)
+
+
+#: _find_verb_lemma, kept by (form, lemma, part of speech), all it depends on: the rules ask
+#: for it about 550 times per article, and the stems are tried one by one
+_verb_lemma = token_cache(attrgetter("orth", "lemma", "pos"), _find_verb_lemma)
+_VERB_LEMMAS = _verb_lemma.forms
 
 
 def _quote_regions(doc: Doc) -> frozenset[int]:

@@ -75,6 +75,7 @@ LIST_INTRO = (("tra", "cui"), ("fra", "cui"), ("tra", "le", "quali"), ("tra", "i
 FILE = frozenset({"file", "fila"})
 _LIST_INTRO_FIRST = frozenset(p[0] for p in LIST_INTRO)
 _COPULA_WORDS = COPULA_MARKERS | MEMBER_VERBS
+_LIST_STARTS = _LIST_INTRO_FIRST | {":"}  # ":" is its own norm
 
 
 @dataclass
@@ -134,7 +135,7 @@ def _list_items(doc: Doc, mentions: Mentions, start: int, hi: int, coarse: set[s
 
 def _lists(doc: Doc, mentions: Mentions) -> Iterator[_Mem]:
     """"<group noun> di/appartenenti a ORG: A, B e C" and "..., tra cui A e B"."""
-    for tok in tokens_with(doc, norm, _LIST_INTRO_FIRST | {":"}):  # ":" is its own norm
+    for tok in tokens_with(doc, norm, _LIST_STARTS):
         if tok.text == ":":
             lo, hi = sentence_bounds(doc, tok.i)
             owner = list_head_owner(doc, mentions, tok.i + 1, lo)
