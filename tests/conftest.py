@@ -50,10 +50,18 @@ def tiny_model_dir(tmp_path):
     return path
 
 
+@pytest.fixture(scope="session")
+def _session_cache_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("aerokg-cache")
+
+
 @pytest.fixture(autouse=True)
-def _isolated_model_settings(monkeypatch, tmp_path):
-    """No test sees the developer's AEROKG_MODEL, AEROKG_CONFIG, ./aerokg.toml or daemon."""
+def _isolated_model_settings(monkeypatch, tmp_path, _session_cache_dir):
+    """No test sees the developer's AEROKG_MODEL, AEROKG_CONFIG, ./aerokg.toml or daemon, or
+    writes to the user's cache directory (one for the session: py3langid's model is unpacked
+    there once)."""
     monkeypatch.setenv("AEROKG_NO_DAEMON", "1")
+    monkeypatch.setenv("AEROKG_CACHE_DIR", str(_session_cache_dir))
     monkeypatch.delenv("AEROKG_MODEL", raising=False)
     monkeypatch.delenv("AEROKG_CONFIG", raising=False)
     monkeypatch.chdir(tmp_path)

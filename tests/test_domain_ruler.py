@@ -119,6 +119,27 @@ def test_ruler_saves_loads_and_removes_patterns(tmp_path):
     assert [e.text for e in lower(lower.nlp("l'ASI")).ents] == ["ASI"]
 
 
+def test_ruler_labels_follow_its_patterns():
+    """The labels are worked out once per set of patterns, and still follow every change."""
+    from spacy.pipeline import EntityRuler
+
+    def spacys(ruler):
+        return EntityRuler.labels.fget(ruler)
+
+    ruler = spacy.blank("it").add_pipe("aerokg_entity_ruler")
+    assert ruler.labels == spacys(ruler) == ()
+    ruler.add_patterns([{"label": "LOC", "pattern": "Reggio Emilia", "id": "reggio"}])
+    assert ruler.labels == spacys(ruler) == ("LOC",)
+    ruler.add_patterns([{"label": "ORG", "pattern": "ASI"},
+                        {"label": "GPE", "pattern": [{"LOWER": "lazio"}]}])
+    assert ruler.labels == spacys(ruler) == ("GPE", "LOC", "ORG")
+    ruler.remove("reggio")
+    assert ruler.labels == spacys(ruler) == ("GPE", "ORG")
+    ruler.clear()
+    ruler.add_patterns([{"label": "PER", "pattern": "Mario Rossi"}])
+    assert ruler.labels == spacys(ruler) == ("PER",)
+
+
 def test_places_and_companies(nlp):
     doc = nlp(
         "La delegazione ha visitato Aerea spa di Turate e Leonardo a Venegono Superiore, "

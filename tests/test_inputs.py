@@ -251,6 +251,83 @@ def test_language_is_decided_on_the_first_sample_chars(tmp_path):
     assert problem.error_class == "NotItalian"
 
 
+SAMPLES = [ITALIAN, ENGLISH, "El satélite fue lanzado ayer por la noche desde la base europea.",
+           "Le satellite a été lancé hier soir depuis la base européenne de Kourou.",
+           "Der Satellit wurde gestern Abend vom europäischen Weltraumbahnhof gestartet."]
+
+
+@pytest.fixture
+def packed_model():
+    from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
+
+    reference = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    return Path(MODEL_DIR) / MODEL_FILE, reference
+
+
+def test_unpacked_model_classifies_as_py3langid_and_is_made_once(tmp_path, packed_model,
+                                                                  monkeypatch):
+    import lzma
+
+    from pipeline.inputs import language
+
+    packed, reference = packed_model
+    language.unpacked_model(packed, tmp_path)
+    (folder,) = [p for p in tmp_path.iterdir()]
+    assert folder.name.startswith("langid-") and not folder.name.endswith(".tmp")
+
+    def no_unpacking(*args, **kwargs):
+        raise AssertionError("unpacked again")
+
+    monkeypatch.setattr(lzma, "open", no_unpacking)  # the second time maps the files
+    monkeypatch.setenv(language.CACHE_ENV, str(tmp_path))
+    language._identifier.cache_clear()
+    try:
+        identifier = language._identifier()
+        for text in SAMPLES:
+            assert identifier.classify(text) == reference.classify(text)
+    finally:
+        language._identifier.cache_clear()
+    assert [p.name for p in tmp_path.iterdir()] == [folder.name]
+
+
+def test_a_damaged_unpacked_model_is_made_again(tmp_path, packed_model):
+    from pipeline.inputs import language
+
+    packed, reference = packed_model
+    language.unpacked_model(packed, tmp_path)
+    (folder,) = list(tmp_path.iterdir())
+    ptc = folder / "ptc.npy"
+    ptc.write_bytes(ptc.read_bytes()[: ptc.stat().st_size // 2])  # a truncated file
+    arrays = language.unpacked_model(packed, tmp_path)
+    assert arrays["ptc"].shape == reference.nb_ptc.shape
+    assert [p.name for p in tmp_path.iterdir()] == [folder.name]
+
+
+def test_without_a_usable_cache_directory_the_model_is_unpacked_in_memory(tmp_path,
+                                                                          monkeypatch):
+    from pipeline.inputs import language
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    monkeypatch.setenv(language.CACHE_ENV, str(blocker / "cache"))
+    language._identifier.cache_clear()
+    try:
+        assert language.identify(ITALIAN * 3).code == "it"
+        assert language.identify(ENGLISH * 3).code == "en"
+    finally:
+        language._identifier.cache_clear()
+
+
+def test_cache_directory_follows_the_environment(monkeypatch, tmp_path):
+    from pipeline.inputs.language import CACHE_ENV, cache_directory
+
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "mine"))
+    assert cache_directory() == tmp_path / "mine"
+    monkeypatch.delenv(CACHE_ENV)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert cache_directory() == tmp_path / "xdg" / "aerokg"
+
+
 # 6. HTML
 
 PAGE = """<!DOCTYPE html>

@@ -302,6 +302,8 @@ def write_italian_lexicon(path: Path = LEXICON_PATH) -> int:
 
 
 def _strip_accents(text: str) -> str:
+    if text.isascii():  # most names: nothing to strip
+        return text
     return "".join(c for c in unicodedata.normalize("NFD", text) if unicodedata.category(c) != "Mn")
 
 

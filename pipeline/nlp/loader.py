@@ -206,8 +206,7 @@ def _load_from(location: str, use_blis: bool = False) -> Language:
     with use_ops("numpy", use_blis=use_blis):
         nlp = spacy.load(location)
     ensure_domain_layer(nlp)
-    nlp.meta.setdefault("aerokg", {})
-    nlp.meta["aerokg"]["model_path"] = location
+    nlp.meta.setdefault("aerokg", {})["model_path"] = location  # (meta is worked out a call)
     return nlp
 
 
