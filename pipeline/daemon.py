@@ -614,6 +614,9 @@ def _become_command(request: dict, fds: list[int]) -> None:  # pragma: no cover 
         argv = list(request["argv"])
         sys.argv = ["aerokg", *argv]
         from pipeline.cli import cli
+        from pipeline.gc_pause import ends_with_its_work
+
+        ends_with_its_work()  # this fork ends with the command
 
         try:
             cli.main(args=argv, prog_name="aerokg")

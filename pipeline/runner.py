@@ -527,10 +527,12 @@ class _Run:
         if warm:
             # the worker is still busy with the first batch (or loading the model): this
             # process builds the mapping stage's tables for the Docs it will ship
+            from pipeline.gc_pause import gc_paused
             from pipeline.workers import warm_mapping
 
             self.warmed = True
-            self.add_seconds("preload", warm_mapping)
+            with gc_paused(freeze=True):  # tables kept for the run (pipeline.gc_pause)
+                self.add_seconds("preload", warm_mapping)
         self.submitted += len(batch)
         long_run = (self.submitted >= LONG_RUN_ARTICLES
                     and getattr(self.processor, "workers", 1) > 0)
@@ -603,10 +605,13 @@ class _Run:
         their articles' RDF: this process needs none of the mapping stage unless it maps
         shipped Docs, for which it was warmed already.)"""
         from pipeline.export.writer import preload
+        from pipeline.gc_pause import gc_paused
 
-        self.merge_unchanged()
-        if not self.preloaded:
-            self.preloaded = preload(stop=getattr(self.processor, "has_results", None))
+        with gc_paused(freeze=True):  # the merged graph and the modules are kept
+                                      # (pipeline.gc_pause)
+            self.merge_unchanged()
+            if not self.preloaded:
+                self.preloaded = preload(stop=getattr(self.processor, "has_results", None))
 
     def merge_unchanged(self) -> None:
         """The property-graph fragments of the articles read unchanged, merged ahead of the
@@ -829,6 +834,7 @@ class _Run:
 
         from pipeline import store as corpus_store
         from pipeline.export.writer import export_streamed
+        from pipeline.gc_pause import gc_paused
         from pipeline.mapping.rdf import RunInfo, add_run, new_dataset
 
         run_info = RunInfo(
@@ -850,13 +856,17 @@ class _Run:
             turtle_index.unlink(missing_ok=True)
         held = self.manifest.store.get("articles", {})
         by_graph = sorted(included, key=lambda i: (held.get(i, {}).get("graphs", []), i))
-        paths, export = export_streamed(
-            run_nquads, [self.graphs_dir / article_graphs.graph_file_name(i) for i in by_graph],
-            self.out_dir,
-            graph_sha256=[self.manifest.articles[i].get("graph_sha256", "") for i in by_graph],
-            layout_cache=self.state_dir / LAYOUT_CACHE_FILE, turtle_index=turtle_index,
-            run_dataset=dataset,
-            prefetch=self.prefetch, seconds=steps)
+        with gc_paused(freeze=True):  # the export's objects live as long as it
+                                      # (pipeline.gc_pause)
+            paths, export = export_streamed(
+                run_nquads,
+                [self.graphs_dir / article_graphs.graph_file_name(i) for i in by_graph],
+                self.out_dir,
+                graph_sha256=[self.manifest.articles[i].get("graph_sha256", "")
+                              for i in by_graph],
+                layout_cache=self.state_dir / LAYOUT_CACHE_FILE, turtle_index=turtle_index,
+                run_dataset=dataset,
+                prefetch=self.prefetch, seconds=steps)
         self.seconds.update({f"export_{name}": value for name, value in steps.items()})
         self.prefetch = None
         self.manifest.outputs = {

@@ -309,9 +309,13 @@ def init_worker(model_path: str, close_fds: tuple[int, ...] = ()) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the main process handles Ctrl-C
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _die_with_parent()
-    from pipeline.nlp import loader
+    from pipeline.gc_pause import ends_with_its_work, gc_paused
 
-    _NLP = loader.load_nlp(model_path)
+    ends_with_its_work()
+    with gc_paused(freeze=True):  # spaCy's modules and the model live as long as the worker
+        from pipeline.nlp import loader
+
+        _NLP = loader.load_nlp(model_path)
 
 
 def process_batch(articles: list[Any], ship_docs: bool = False,
@@ -395,10 +399,12 @@ class Processor:
         For a long run (the load takes a second or two). Returns the seconds it took."""
         if not self.ship_docs or self.tail_nlp is not None:
             return 0.0
+        from pipeline.gc_pause import gc_paused
         from pipeline.nlp import loader
 
         started = time.perf_counter()
-        nlp = loader.load_nlp(self.model_path)
+        with gc_paused():
+            nlp = loader.load_nlp(self.model_path)
         if tail_components(nlp):
             self.tail_nlp = nlp
         return time.perf_counter() - started

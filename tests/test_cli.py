@@ -143,3 +143,23 @@ def test_run_outputs_reparse_in_rdflib_pyoxigraph_and_networkx(ran):
             assert all(value is not None for value in data.values())
     cyjs = json.loads((out / "graph.cyjs").read_text(encoding="utf-8"))
     assert nx.cytoscape_graph(cyjs).number_of_nodes() > 0
+
+
+def test_the_command_freezes_its_objects_before_python_tears_down(monkeypatch, capsys):
+    """`aerokg` (``main``) leaves its objects to the exit without a garbage collection over
+    them (the exit status is click's)."""
+    import gc
+    import sys
+
+    from pipeline.cli import main
+
+    monkeypatch.setattr(sys, "argv", ["aerokg", "--help"])
+    assert gc.get_freeze_count() == 0
+    try:
+        with pytest.raises(SystemExit) as done:
+            main()
+        assert done.value.code == 0
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+    assert "Usage" in capsys.readouterr().out

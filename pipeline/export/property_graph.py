@@ -65,12 +65,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
-import networkx as nx
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.term import Node
+
+if TYPE_CHECKING:  # networkx is imported where a graph is made: a worker makes only fragments
+    import networkx as nx
 
 from pipeline.mapping.vocab import (
     AERO,
@@ -339,6 +341,8 @@ class FragmentMerger:
         for person, roles in roles_held.items():
             nodes[person]["roles"] = "; ".join(sorted(roles))
 
+        import networkx as nx
+
         G = nx.MultiDiGraph()
         for key in sorted(nodes):
             G.add_node(xml_text(key), **_xml_attrs(nodes[key]))
@@ -378,6 +382,7 @@ def xml_safe_checked(G: nx.Graph) -> Iterator[nx.Graph]:
     (each would check it again: a tenth of a second a writer on a 1,000-article graph). The
     block must not change the graph.
 
+    >>> import networkx as nx
     >>> G = nx.MultiDiGraph()
     >>> G.add_node("a", label="x\x00y")
     >>> with xml_safe_checked(G) as H:
