@@ -119,6 +119,25 @@ def test_files_are_deterministic_png_at_150_dpi_and_svg(tmp_path):
     assert not list(tmp_path.glob("*/.graph.*.tmp"))  # atomic writes leave nothing behind
 
 
+def test_png_is_what_savefig_draws_without_the_alpha_channel(tmp_path):
+    from io import BytesIO
+
+    import numpy as np
+    from PIL import Image
+
+    from pipeline.export.picture import png_bytes
+
+    figure = picture_figure(small_graph(), title="prova")
+    ours = Image.open(BytesIO(png_bytes(figure)))
+    saved = BytesIO()
+    figure.savefig(saved, format="png", dpi=figure.dpi)
+    theirs = np.asarray(Image.open(saved))
+    assert ours.mode == "RGB" and theirs.shape[2] == 4
+    assert (theirs[..., 3] == 255).all()  # opaque: the alpha channel said nothing
+    assert np.array_equal(np.asarray(ours), theirs[..., :3])
+    assert ours.info["dpi"] == pytest.approx((150, 150), abs=0.1)  # (PNG keeps dots per metre)
+
+
 def test_docstring_examples():
     import doctest
 

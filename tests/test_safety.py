@@ -35,6 +35,7 @@ from pipeline.mapping.identity import entity_key
 from pipeline.mapping.rdf import RunInfo, add_article, add_run, new_dataset, run_fingerprint
 from pipeline.mapping.vocab import (
     MAX_SLUG_CHARS,
+    ORG,
     RDF,
     SCHEMA,
     SKOS,
@@ -412,6 +413,24 @@ def test_property_graph_of_raw_rdf_is_xml_safe(tmp_path):
     assert G.nodes[str(node)]["alt_labels"] == "Mario " + "R" * 5000
     write_graphml(G, tmp_path / "g.graphml")
     assert nx.read_graphml(tmp_path / "g.graphml").nodes[str(node)]["label"] == label
+
+
+def test_the_mergers_graph_is_xml_safe_as_made():
+    """export_streamed trusts the merger's graph (xml_safe_checked(made_safe=True)): every
+    string in it, node ids, attributes, edge ends and keys, has gone through xml_text."""
+    from pipeline.export.property_graph import _is_xml_safe
+
+    dataset = Dataset()
+    graph = dataset.graph(graph_iri("a\x01"))
+    person, org = entity_iri("person/x\x02"), entity_iri("org/y")
+    graph.add((person, RDF.type, SCHEMA.Person))
+    graph.add((person, SKOS.prefLabel, Literal("Ma\x00rio")))
+    graph.add((org, RDF.type, ORG.Organization))
+    graph.add((org, SKOS.altLabel, Literal("Org\x1b")))
+    graph.add((person, ORG.memberOf, org))
+    G = to_property_graph(dataset)
+    assert G.number_of_nodes() == 2 and G.number_of_edges() == 1
+    assert _is_xml_safe(G)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -62,6 +62,7 @@ __all__ = [
     "PNG_FILE",
     "SVG_FILE",
     "picture_figure",
+    "png_bytes",
     "write_picture",
 ]
 
@@ -102,19 +103,32 @@ def write_picture(
     figure = picture_figure(
         G, title=title, max_labels=max_labels, dpi=dpi, seed=seed, positions=positions
     )
-    png = BytesIO()
     svg = BytesIO()
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=_MISSING_GLYPH)  # emoji: drawn as a box
-        # zlib level 1: a quarter of the encoding time, a file 6% bigger
-        figure.savefig(png, format="png", dpi=dpi, metadata={"Software": None},
-                       pil_kwargs={"compress_level": 1})
+        png = png_bytes(figure)
         if svg_path is not None:
             with matplotlib.rc_context({"svg.hashsalt": "aerokg", "svg.fonttype": "none"}):
                 figure.savefig(svg, format="svg", metadata={"Date": None, "Creator": None})
-    atomic_write(png_path, png.getvalue())
+    atomic_write(png_path, png)
     if svg_path is not None:
         atomic_write(svg_path, svg.getvalue())
+
+
+def png_bytes(figure: Figure) -> bytes:
+    """``figure`` (on its Agg canvas, at its own dpi) as PNG: what ``savefig`` writes, less
+    the alpha channel, which an opaque figure (white background) does not need and which took
+    a quarter of the encoding time; zlib level 1 (a quarter of the default level's time, a
+    file 6% bigger); the dpi recorded, no software name."""
+    import numpy as np
+    from PIL import Image
+
+    figure.canvas.draw()
+    rgba = np.asarray(figure.canvas.buffer_rgba())
+    out = BytesIO()
+    Image.fromarray(np.ascontiguousarray(rgba[..., :3])).save(
+        out, format="png", compress_level=1, dpi=(figure.dpi, figure.dpi))
+    return out.getvalue()
 
 
 def picture_figure(

@@ -348,8 +348,9 @@ class FragmentMerger:
             G.add_node(xml_text(key), **_xml_attrs(nodes[key]))
         for u, v, values in sorted(edges, key=_edge_sort_key):
             attrs = dict(zip(EDGE_ATTRIBUTES, values, strict=True))
-            G.add_edge(xml_text(u), xml_text(v), key=_edge_key(u, v, values), **_xml_attrs(attrs))
-        return G
+            G.add_edge(xml_text(u), xml_text(v), key=xml_text(_edge_key(u, v, values)),
+                       **_xml_attrs(attrs))
+        return G  # every string went through xml_text: xml_safe_checked(G, made_safe=True)
 
 
 def xml_safe_graph(G: nx.Graph) -> nx.Graph:
@@ -377,10 +378,12 @@ _CHECKED: set[int] = set()  # ids of the graphs of the xml_safe_checked blocks b
 
 
 @contextmanager
-def xml_safe_checked(G: nx.Graph) -> Iterator[nx.Graph]:
+def xml_safe_checked(G: nx.Graph, made_safe: bool = False) -> Iterator[nx.Graph]:
     r""":func:`xml_safe_graph` of ``G``, checked once for the writers called in the block
     (each would check it again: a tenth of a second a writer on a 1,000-article graph). The
-    block must not change the graph.
+    block must not change the graph. ``made_safe``: ``G`` is, untouched, what
+    :meth:`FragmentMerger.graph` made (every string in it went through ``xml_text``), so it
+    is not checked at all.
 
     >>> import networkx as nx
     >>> G = nx.MultiDiGraph()
@@ -389,7 +392,7 @@ def xml_safe_checked(G: nx.Graph) -> Iterator[nx.Graph]:
     ...     xml_safe_graph(H) is H, H.nodes["a"]["label"]
     (True, 'xy')
     """
-    H = xml_safe_graph(G)
+    H = G if made_safe else xml_safe_graph(G)
     added = id(H) not in _CHECKED
     _CHECKED.add(id(H))
     try:

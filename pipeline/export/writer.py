@@ -227,7 +227,7 @@ def export_streamed(
         ("gexf", lambda: write_gexf(G, paths["gexf"])),
         ("cyjs", lambda: write_cyjs(G, paths["cyjs"])),
     ]
-    with xml_safe_checked(G) as G:
+    with xml_safe_checked(G, made_safe=True) as G:  # G is the merger's, as it made it
         layout = Handoff(lambda: view_layout(G, layout_cache))
 
         def views() -> dict[str, float]:
