@@ -138,6 +138,19 @@ def test_png_is_what_savefig_draws_without_the_alpha_channel(tmp_path):
     assert ours.info["dpi"] == pytest.approx((150, 150), abs=0.1)  # (PNG keeps dots per metre)
 
 
+def test_warming_up_changes_no_picture(tmp_path):
+    """picture.warm (run by writer.preload before the picture's process is forked) leaves
+    nothing behind that a picture would show."""
+    from pipeline.export.picture import warm
+
+    G = small_graph()
+    write_picture(G, tmp_path / "a.png", tmp_path / "a.svg", title="prova")
+    warm()
+    write_picture(G, tmp_path / "b.png", tmp_path / "b.svg", title="prova")
+    assert (tmp_path / "a.png").read_bytes() == (tmp_path / "b.png").read_bytes()
+    assert (tmp_path / "a.svg").read_bytes() == (tmp_path / "b.svg").read_bytes()
+
+
 def test_docstring_examples():
     import doctest
 

@@ -273,7 +273,8 @@ EXPORT_MODULES = (
 
 
 def preload(stop: Callable[[], bool] | None = None) -> bool:
-    """Import what the exports need (matplotlib alone takes most of a second). A long run
+    """Import what the exports need (matplotlib alone takes most of a second), then draw a
+    first, tiny picture (``picture.warm``: its fonts and caches). A long run
     calls it between results, and a re-run while its worker loads the model, so the end of
     the run, and the child process the page and picture are drawn in, find them imported. A
     module that is not installed is left to fail where it is used. ``stop``: asked before each
@@ -287,6 +288,14 @@ def preload(stop: Callable[[], bool] | None = None) -> bool:
             importlib.import_module(name)
         except ImportError:
             pass
+    if stop is not None and stop():
+        return False
+    try:  # and a first picture's fonts and caches, which the picture's process inherits
+        from pipeline.export.picture import warm
+
+        warm()
+    except Exception:  # noqa: BLE001  (a picture that cannot be drawn fails in the export)
+        pass
     return True
 
 
