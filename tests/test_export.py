@@ -965,3 +965,17 @@ def test_a_failing_step_fails_the_export(tmp_path):
 
     with pytest.raises(ValueError, match="no space left"):
         _shared_steps(lambda: None, [("a", broken)], lambda name: None)
+
+
+def test_ontology_class_tree_read_by_pyoxigraph_is_rdflibs():
+    """The class tree every process reads at its first article (pyoxigraph's parser) is the
+    one rdflib's graph of the ontology gives (to_property_graph's ``ontology``)."""
+    from rdflib import Graph
+
+    from pipeline.export import property_graph
+    from pipeline.mapping.vocab import ONTOLOGY_PATH
+
+    fast = property_graph._class_tree()
+    reference = property_graph._build_class_tree(Graph().parse(ONTOLOGY_PATH, format="turtle"))
+    assert fast.depths == reference.depths and fast.role_labels == reference.role_labels
+    assert fast.depths and fast.role_labels
