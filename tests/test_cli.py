@@ -151,15 +151,18 @@ def test_the_command_freezes_its_objects_before_python_tears_down(monkeypatch, c
     import gc
     import sys
 
+    from pipeline import gc_pause
     from pipeline.cli import main
 
     monkeypatch.setattr(sys, "argv", ["aerokg", "--help"])
+    monkeypatch.setattr(gc_pause, "_ONE_SHOT", False)  # main marks the process: undone after
     assert gc.get_freeze_count() == 0
     try:
         with pytest.raises(SystemExit) as done:
             main()
         assert done.value.code == 0
         assert gc.get_freeze_count() > 0
+        assert gc_pause._ONE_SHOT  # the command ends with its work
     finally:
         gc.unfreeze()
     assert "Usage" in capsys.readouterr().out

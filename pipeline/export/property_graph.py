@@ -344,11 +344,15 @@ class FragmentMerger:
         import networkx as nx
 
         G = nx.MultiDiGraph()
+        safe_ids = {key: xml_text(key) for key in nodes}
         for key in sorted(nodes):
-            G.add_node(xml_text(key), **_xml_attrs(nodes[key]))
-        for u, v, values in sorted(edges, key=_edge_sort_key):
-            attrs = dict(zip(EDGE_ATTRIBUTES, values, strict=True))
-            G.add_edge(xml_text(u), xml_text(v), key=xml_text(_edge_key(u, v, values)),
+            G.add_node(safe_ids[key], **_xml_attrs(nodes[key]))
+        # each value's repr once, for the edge's sort key and for its key (_edge_key)
+        ordered = sorted((u, v, *map(repr, values), values) for u, v, values in edges)
+        names = tuple(EDGE_ATTRIBUTES)
+        for u, v, *reprs, values in ordered:
+            attrs = dict(zip(names, values, strict=True))
+            G.add_edge(safe_ids[u], safe_ids[v], key=xml_text(_key_of(u, v, reprs, values)),
                        **_xml_attrs(attrs))
         return G  # every string went through xml_text: xml_safe_checked(G, made_safe=True)
 
@@ -407,10 +411,12 @@ def _xml_value(value: object) -> object:
 
 
 def _xml_attrs(attrs: dict) -> dict:
+    """``attrs`` with XML 1.0 characters only: ``attrs`` itself when it has no others (the
+    callers unpack it into a new dict), else a cleaned copy."""
     joined = "".join([name for name in attrs if isinstance(name, str)]
                      + [value for value in attrs.values() if isinstance(value, str)])
     if xml_text(joined) == joined:  # the common case: one regex scan instead of one a value
-        return dict(attrs)
+        return attrs
     return {_xml_value(name): _xml_value(value) for name, value in attrs.items()}
 
 
@@ -609,13 +615,14 @@ def _role_noun(role: str, role_labels: dict[str, str]) -> str:
     return _iri_tail(URIRef(role)).replace("-", " ")
 
 
-def _edge_sort_key(edge: tuple[str, str, tuple[object, ...]]) -> tuple[str, ...]:
-    u, v, values = edge
-    return (u, v, *(repr(value) for value in values))
-
-
 def _edge_key(u: str, v: str, values: tuple[object, ...]) -> str:
-    joined = "\x1f".join([u, v, *map(repr, values)])
+    """An edge's key: its type and a hash of its ends and values (so a re-run's file keeps
+    the keys of the edges that did not change)."""
+    return _key_of(u, v, list(map(repr, values)), values)
+
+
+def _key_of(u: str, v: str, reprs: list[str], values: tuple[object, ...]) -> str:
+    joined = "\x1f".join([u, v, *reprs])
     digest = hashlib.sha256(joined.encode("utf-8", "surrogatepass")).hexdigest()
     return f"{values[0]}-{digest[:12]}"
 
