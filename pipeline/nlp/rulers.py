@@ -200,7 +200,8 @@ def _word_splitter(tokenizer: Any) -> Any:
 
     def split(text: str) -> tuple[str, ...]:
         parts = text.split(" ")
-        if all(part.isalpha() and part not in special for part in parts):
+        # every part letters only (none empty: no double or edge space), none special; in C
+        if text.replace(" ", "").isalpha() and "" not in parts and special.isdisjoint(parts):
             return tuple(parts)
         return tuple(token.text for token in tokenizer(text))
 
