@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -95,6 +96,59 @@ def test_pattern_words_are_the_tokenizers():
     texts |= {"Reggio  Emilia", " Bari", "po'", "l'Aquila", "Forlì-Cesena", "A4", "10km"}
     for text in sorted(texts):
         assert split(text) == tuple(token.text for token in nlp.tokenizer(text)), text
+
+
+def test_shipped_rulers_tokenized_words_are_the_shipped_tokenizers():
+    """The words the shipped rulers load instead of tokenizing (rulers.TOKENIZED_FILE) are
+    what the shipped model's tokenizer gives, and were made with it (else they are unused)."""
+    import json
+
+    from pipeline.nlp.loader import SHIPPED_MODEL_PATH
+    from pipeline.nlp.rulers import TOKENIZED_FILE, read_tokenized, tokenizer_digest
+
+    tokenizer = spacy.load(SHIPPED_MODEL_PATH, exclude=[
+        "aerokg_org_names", "aerokg_domain_ruler"]).tokenizer
+    for name in ("aerokg_org_names", "aerokg_domain_ruler"):
+        path = SHIPPED_MODEL_PATH / name / TOKENIZED_FILE
+        assert json.loads(path.read_text(encoding="utf-8"))["tokenizer"] == \
+            tokenizer_digest(tokenizer)
+        words = read_tokenized(path, tokenizer)
+        assert len(words) > 50
+        for text, tokens in words.items():
+            assert tokens == tuple(token.text for token in tokenizer(text)), text
+
+
+def test_ruler_keeps_its_tokenized_patterns_for_the_same_tokenizer_only(tmp_path):
+    from pipeline.nlp.rulers import TOKENIZED_FILE
+
+    nlp = spacy.blank("it")
+    ruler = nlp.add_pipe("aerokg_entity_ruler")
+    ruler.add_patterns([{"label": "LOC", "pattern": "Reggio nell'Emilia"},
+                        {"label": "ORG", "pattern": "Leonardo S.p.A."},
+                        {"label": "ORG", "pattern": "Agenzia Spaziale Italiana"}])
+    nlp.to_disk(tmp_path / "model")
+    saved = tmp_path / "model" / "aerokg_entity_ruler" / TOKENIZED_FILE
+    words = json.loads(saved.read_text(encoding="utf-8"))["words"]
+    assert words == {text: [token.text for token in nlp.tokenizer(text)]
+                     for text in ("Leonardo S.p.A.", "Reggio nell'Emilia")}  # not plain words
+    text = "Leonardo S.p.A. a Reggio nell'Emilia con l'Agenzia Spaziale Italiana"
+    expected = [(e.text, e.label_) for e in nlp(text).ents]
+    # loaded with the file, the same matches; the loaded words are those of the file
+    words["Leonardo S.p.A."] = ["Leonardo S.p.A."]  # (a stale file, to see it used)
+    data = json.loads(saved.read_text(encoding="utf-8"))
+    saved.write_text(json.dumps({**data, "words": words}), encoding="utf-8")
+    loaded = spacy.load(tmp_path / "model")
+    assert [(e.text, e.label_) for e in loaded(text).ents] == [("Reggio nell'Emilia", "LOC"),
+                                                               ("Agenzia Spaziale Italiana",
+                                                                "ORG")]
+    # made with another tokenizer: not used, the patterns are tokenized again
+    saved.write_text(json.dumps({**data, "tokenizer": "other", "words": words}),
+                     encoding="utf-8")
+    assert [(e.text, e.label_) for e in spacy.load(tmp_path / "model")(text).ents] == expected
+    saved.unlink()  # or without the file
+    assert [(e.text, e.label_) for e in spacy.load(tmp_path / "model")(text).ents] == expected
+    assert expected == [("Leonardo S.p.A.", "ORG"), ("Reggio nell'Emilia", "LOC"),
+                        ("Agenzia Spaziale Italiana", "ORG")]
 
 
 def test_ruler_saves_loads_and_removes_patterns(tmp_path):
