@@ -572,8 +572,7 @@ def main() -> None:
         code = run_through_daemon(argv)
         if code is not None:
             sys.exit(code)
-    if not argv or argv[0] != "daemon":  # the daemon goes on; a command ends with its work
-        ends_with_its_work()
+        ends_with_its_work()  # run here, the command ends with its work (a daemon goes on)
     try:
         cli()
     finally:

@@ -312,10 +312,11 @@ def init_worker(model_path: str, close_fds: tuple[int, ...] = ()) -> None:
     from pipeline.gc_pause import ends_with_its_work, gc_paused
 
     ends_with_its_work()
-    with gc_paused(freeze=True):  # spaCy's modules and the model live as long as the worker
+    # spaCy's modules live as long as the worker (load_nlp pauses and freezes for the model)
+    with gc_paused(freeze=True):
         from pipeline.nlp import loader
 
-        _NLP = loader.load_nlp(model_path)
+    _NLP = loader.load_nlp(model_path)
 
 
 def process_batch(articles: list[Any], ship_docs: bool = False,
@@ -399,12 +400,10 @@ class Processor:
         For a long run (the load takes a second or two). Returns the seconds it took."""
         if not self.ship_docs or self.tail_nlp is not None:
             return 0.0
-        from pipeline.gc_pause import gc_paused
         from pipeline.nlp import loader
 
         started = time.perf_counter()
-        with gc_paused():
-            nlp = loader.load_nlp(self.model_path)
+        nlp = loader.load_nlp(self.model_path)
         if tail_components(nlp):
             self.tail_nlp = nlp
         return time.perf_counter() - started

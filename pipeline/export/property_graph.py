@@ -352,7 +352,7 @@ class FragmentMerger:
         names = tuple(EDGE_ATTRIBUTES)
         for u, v, *reprs, values in ordered:
             attrs = dict(zip(names, values, strict=True))
-            G.add_edge(safe_ids[u], safe_ids[v], key=xml_text(_key_of(u, v, reprs, values)),
+            G.add_edge(safe_ids[u], safe_ids[v], key=xml_text(_edge_key(u, v, reprs, values)),
                        **_xml_attrs(attrs))
         return G  # every string went through xml_text: xml_safe_checked(G, made_safe=True)
 
@@ -615,13 +615,9 @@ def _role_noun(role: str, role_labels: dict[str, str]) -> str:
     return _iri_tail(URIRef(role)).replace("-", " ")
 
 
-def _edge_key(u: str, v: str, values: tuple[object, ...]) -> str:
-    """An edge's key: its type and a hash of its ends and values (so a re-run's file keeps
-    the keys of the edges that did not change)."""
-    return _key_of(u, v, list(map(repr, values)), values)
-
-
-def _key_of(u: str, v: str, reprs: list[str], values: tuple[object, ...]) -> str:
+def _edge_key(u: str, v: str, reprs: list[str], values: tuple[object, ...]) -> str:
+    """An edge's key: its type and a hash of its ends and values (``reprs``: their reprs), so a
+    re-run's file keeps the keys of the edges that did not change."""
     joined = "\x1f".join([u, v, *reprs])
     digest = hashlib.sha256(joined.encode("utf-8", "surrogatepass")).hexdigest()
     return f"{values[0]}-{digest[:12]}"

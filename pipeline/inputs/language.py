@@ -26,7 +26,6 @@ import os
 import re
 import shutil
 import tempfile
-from array import array
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -91,11 +90,14 @@ def _identifier():
     from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
 
     try:
+        # the state machine's tables as py3langid's own reader converts them (stdlib arrays)
+        from py3langid.modelio import _to_array
+
         arrays = unpacked_model(Path(MODEL_DIR) / MODEL_FILE, cache_directory())
         return LanguageIdentifier(
             arrays["ptc"], arrays["pc"], arrays["classes"].tolist(),
-            _stdlib_array(arrays["nextmove"]), arrays["out_feat"].tolist(), norm_probs=True,
-            tk_row=_stdlib_array(arrays["nextmove_row"]))
+            _to_array(arrays["nextmove"]), arrays["out_feat"].tolist(), norm_probs=True,
+            tk_row=_to_array(arrays["nextmove_row"]))
     except Exception as err:  # noqa: BLE001  (a py3langid release with another layout)
         log.debug("py3langid's model unpacked in memory: %s", err)
         return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
@@ -143,12 +145,3 @@ def _read_arrays(folder: Path) -> dict[str, Any]:
     return {name: np.load(folder / f"{name}.npy", mmap_mode="r", allow_pickle=False)
             for name in _MODEL_ARRAYS}
 
-
-def _stdlib_array(values: Any) -> array:
-    """An unsigned integer numpy array as a stdlib ``array`` (what py3langid's state machine
-    indexes: faster per item than numpy)."""
-    import numpy as np
-
-    out = array({2: "H", 4: "I", 8: "L"}[values.dtype.itemsize])
-    out.frombytes(memoryview(np.ascontiguousarray(values)).cast("B"))
-    return out

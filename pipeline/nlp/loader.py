@@ -37,6 +37,7 @@ from spacy.language import Language
 from thinc.api import NumpyOps, Ops, use_ops
 
 import pipeline.nlp.components  # noqa: F401  (registers aerokg's factories)
+from pipeline.gc_pause import gc_paused
 from pipeline.nlp.shipped import SHIPPED, SHIPPED_MODEL_PATH
 
 MODEL_ENV_VAR = "AEROKG_MODEL"
@@ -202,10 +203,11 @@ def group_entry_points() -> None:
 @lru_cache(maxsize=4)
 def _load_from(location: str, use_blis: bool = False) -> Language:
     group_entry_points()
-    # layers keep the ops they were created with, so only the loading needs the context
-    with use_ops("numpy", use_blis=use_blis):
+    # layers keep the ops they were created with, so only the loading needs the context; no
+    # garbage collections over the model as it is built, kept as long as it is cached here
+    with gc_paused(freeze=True), use_ops("numpy", use_blis=use_blis):
         nlp = spacy.load(location)
-    ensure_domain_layer(nlp)
+        ensure_domain_layer(nlp)
     nlp.meta.setdefault("aerokg", {})["model_path"] = location  # (meta is worked out a call)
     return nlp
 

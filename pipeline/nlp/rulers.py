@@ -207,7 +207,7 @@ class TokenizerOnlyEntityRuler(EntityRuler):
             if len(self.phrase_matcher):
                 raise RuntimeError("aerokg_entity_ruler: phrase patterns added elsewhere")
             self.phrase_matcher = OrthPhraseMatcher(self.nlp.vocab)
-        split = _word_splitter(self.nlp.tokenizer, getattr(self, "_tokenized", None) or {})
+        split = _word_splitter(self.nlp.tokenizer, getattr(self, "_tokenized", None))
         by_label: dict[str, list[tuple[str, ...]]] = defaultdict(list)
         for entry in phrases:
             label = self._phrase_label(entry)
