@@ -1,14 +1,16 @@
 """CPU time of the mapping stage per article, by part, optionally against another git ref.
 
 Parses the articles once (``../shared/corpus/dev/*.txt`` and the seed, never copied into this
-repository), then times the mapping stage on the parsed Docs: the analysis (each relation rule
-module, and the rest) and the RDF (entity resolution, the article's graph, its N-Quads, its
-property-graph fragment, its TriG chunk). Each part is the best of ``--passes`` passes, in
-process CPU time, per article.
+repository) up to the pipeline's rule-based tail (:func:`pipeline.workers.tail_components`:
+entity-edge trimming, the domain entity ruler, amounts and dates), then times, on the parsed
+Docs: each tail component (NLP stage, but run where the mapping runs in a one-worker run), and
+the mapping stage: the analysis (each relation rule module, and the rest) and the RDF (entity
+resolution, the article's graph, its N-Quads, its property-graph fragment, its TriG chunk). Each
+part is the best of ``--passes`` passes, in process CPU time, per article.  ``--against REF``
+measures REF too, from a temporary git worktree, in rounds that alternate between the two (this
+VM's speed drifts by 10-20% within an hour: only runs minutes apart compare), and prints both
+side by side with the ratio of the medians.
 
-``--against REF`` measures REF too, from a temporary git worktree, in rounds that alternate
-between the two (this VM's speed drifts by 10-20% within an hour: only runs minutes apart
-compare), and prints both side by side with the ratio of the medians.
 
     python scripts/benchmark_mapping.py [--corpus DIR] [--passes 5] [--rounds 3] [--against REF]
 """
@@ -47,7 +49,10 @@ def measure(sources: list[Path], passes: int) -> dict[str, float]:
     if not articles:
         sys.exit("no articles in " + ", ".join(map(str, sources)))
     nlp = load_nlp(None)
-    docs = list(nlp.pipe([a.text for a in articles], batch_size=8))
+    tail = workers.tail_components(nlp)
+    with nlp.select_pipes(disable=list(tail)):
+        parsed = [workers.doc_bytes(doc)
+                  for doc in nlp.pipe([a.text for a in articles], batch_size=8)]
 
     spent: defaultdict[str, float] = defaultdict(float)
     for name in getattr(relations, "RULE_MODULES", ()):  # each rule module's own time
@@ -65,7 +70,8 @@ def measure(sources: list[Path], passes: int) -> dict[str, float]:
     best: dict[str, float] = {}
     for _ in range(passes):
         spent.clear()
-        for article, doc in zip(articles, docs, strict=True):
+        for article, data in zip(articles, parsed, strict=True):
+            doc = workers.read_doc(data, "it")
             clock = time.process_time()
 
             def lap(part: str) -> None:
@@ -74,6 +80,9 @@ def measure(sources: list[Path], passes: int) -> dict[str, float]:
                 spent[part] += now - clock
                 clock = now
 
+            for name in tail:
+                doc = nlp.get_pipe(name)(doc)
+                lap(f"tail: {name}")
             document = workers.analyse_article(article, doc)
             lap("analysis")
             index = resolve_entities(document)
@@ -91,6 +100,8 @@ def measure(sources: list[Path], passes: int) -> dict[str, float]:
         spent["analysis: other than the rules"] = spent["analysis"] - rules
         spent["mapping stage"] = sum(v for k, v in spent.items()
                                      if k == "analysis" or k.startswith("rdf: "))
+        spent["tail and mapping stage"] = spent["mapping stage"] + sum(
+            v for k, v in spent.items() if k.startswith("tail: "))
         for part, seconds in spent.items():
             best[part] = min(best.get(part, float("inf")), seconds)
     return {part: 1000 * seconds / len(articles) for part, seconds in best.items()}
@@ -110,7 +121,8 @@ def _child(code: Path, sources: list[Path], passes: int) -> dict[str, float]:
 def _table(columns: dict[str, list[dict[str, float]]]) -> str:
     names = list(columns)
     parts = sorted({p for rounds in columns.values() for r in rounds for p in r},
-                   key=lambda p: (p != "mapping stage", not p.startswith("analysis"), p))
+                   key=lambda p: (p != "tail and mapping stage", p != "mapping stage",
+                                  not p.startswith("tail: "), not p.startswith("analysis"), p))
     medians = {n: {p: statistics.median(r[p] for r in rounds if p in r) for p in parts
                    if any(p in r for r in rounds)} for n, rounds in columns.items()}
     header = "| part (ms per article) | " + " | ".join(names) + (

@@ -476,3 +476,20 @@ def test_shipped_lexicon_is_what_spacy_lookups_data_gives(tmp_path):
     assert "torino" not in gazetteer.italian_lexicon()
     assert gazetteer.write_italian_lexicon(tmp_path / "lexicon.txt.gz") > 90_000
     assert (tmp_path / "lexicon.txt.gz").read_bytes() == gazetteer.LEXICON_PATH.read_bytes()
+
+
+def test_ruler_warns_without_patterns_without_counting_them(monkeypatch):
+    """spaCy's check for patterns counted every pattern at every Doc; the ruler's only looks
+    for one, and still warns (W036) when there is none."""
+    from spacy.pipeline import EntityRuler
+
+    ruler = spacy.blank("it").add_pipe("aerokg_entity_ruler")
+    with pytest.warns(UserWarning, match="W036"):
+        ruler(ruler.nlp("Roma"))
+    ruler.add_patterns([{"label": "LOC", "pattern": "Roma"}])
+
+    def counted(self):
+        raise AssertionError("the patterns were counted")
+
+    monkeypatch.setattr(EntityRuler, "__len__", counted)
+    assert [e.text for e in ruler(ruler.nlp("a Roma")).ents] == ["Roma"]

@@ -12,10 +12,11 @@ from functools import lru_cache
 from typing import Any
 
 from spacy.language import Language
-from spacy.matcher import Matcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 from spacy.vocab import Vocab
+
+from pipeline.nlp.anchored_matcher import AnchoredMatcher
 
 __all__ = [
     "Amount",
@@ -662,10 +663,13 @@ class QuantityRecognizer:
     span). Lead-ins are always inside the span: *oltre*, *pari quasi a* ... for amounts; *il*,
     *nel*, *dal*, *entro il* ... for dates (``"nel 2016"`` has ``iso_date`` ``"2016"``).
 
-    Stateless apart from ``spans_key``; the Matcher is built once. Each span gets
-    ``span._.value``, ``._.currency``, ``._.qualifier`` (amounts) or ``._.iso_date`` (dates).
+    Stateless apart from ``spans_key``; the matcher is built once, and looks only near a digit,
+    a month, a scale word or a currency
+    (:class:`~pipeline.nlp.anchored_matcher.AnchoredMatcher`). Each span gets ``span._.value``,
+    ``._.currency``, ``._.qualifier`` (amounts) or ``._.iso_date`` (dates).
     ``doc.user_data["reference_date"]`` (a ``datetime.date``), when present, resolves dates
     without a year. ``doc.ents`` is left alone.
+
 
     >>> import spacy
     >>> nlp = spacy.blank("it")
@@ -681,7 +685,7 @@ class QuantityRecognizer:
     def __init__(self, vocab: Vocab, name: str = "aerokg_quantities", *, spans_key: str) -> None:
         self.name = name
         self.spans_key = spans_key
-        self.matcher = Matcher(vocab)
+        self.matcher = AnchoredMatcher(vocab)
         self.matcher.add("AEROKG_AMOUNT", _amount_patterns())
         for key, patterns in _date_patterns().items():
             self.matcher.add(key, patterns)

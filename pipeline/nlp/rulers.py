@@ -149,6 +149,12 @@ class TokenizerOnlyEntityRuler(EntityRuler):
             self._labels_cache = cached
         return cached[3]
 
+    def _require_patterns(self) -> None:
+        """``EntityRuler``'s warning when there is no pattern, without counting the patterns
+        at every Doc as its ``len`` does (9,700 for the shipped ruler: half its time per Doc)."""
+        if not any(self.token_patterns.values()) and not any(self.phrase_patterns.values()):
+            super()._require_patterns()
+
     def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
         """spaCy's files (``patterns.jsonl``, ``cfg``) and, for the hash matcher,
         :data:`TOKENIZED_FILE`."""
