@@ -89,6 +89,9 @@ EXECUTORS = ("local", "dask")  # where the NLP and mapping stages run
 SHARDS_DIR = "shards"  # in STATE_DIR: the shard files of a dask run (pipeline.shards)
 LAYOUT_CACHE_FILE = "layout-cache.json"  # in STATE_DIR: component layouts (export.layout)
 TURTLE_INDEX_FILE = "turtle-index.json"  # in STATE_DIR: graph.ttl's blocks (turtle_patch)
+#: Bytes of modified article files per worker started ahead (``_Run.expects_changes``): about
+#: 5,000 words, the parsing that one model load (a second of a core) is worth.
+BYTES_PER_WORKER = 32_000
 #: Article graphs loaded into the store at once (one bulk load).
 STORE_LOAD_ARTICLES = 50
 #: The corpus store is flushed to disk after this many article graphs (bounded memory).
@@ -296,10 +299,11 @@ class _Run:
         try:
             with progress as advance:
                 self.advance = advance
-                if self.expects_changes():
+                expected = self.expects_changes()
+                if expected:
                     # the model loads while the store is opened and the corpus read (and the
                     # worker is forked before the store is open: it holds none of its files)
-                    self.start_processor()
+                    self.start_processor(expected)
                 self.open_store()
                 for item in _read_corpus(self.paths, self.max_bytes, self.force_language,
                                          self.known_language, self.known_file,
@@ -437,23 +441,31 @@ class _Run:
         except OSError:
             return set()
 
-    def expects_changes(self) -> bool:
-        """Whether the workers are worth starting before the corpus is read: a local run
-        with workers, and a new or forced one, or an article file modified since the
-        manifest was last written (a cheap guess: the content hashes decide what is
-        processed; a wrong guess costs a worker that loads the model and is stopped)."""
+    def expects_changes(self) -> int:
+        """How many workers are worth starting before the corpus is read (0: none): a local
+        run with workers, and a new or forced one (all of them), or article files modified
+        since the manifest was last written (a cheap guess: the content hashes decide what
+        is processed; a wrong guess costs a worker that loads the model and is stopped).
+        Modified files of fewer than :data:`BYTES_PER_WORKER` bytes each get one worker: a
+        second one would load the model (a second of a core) for less work than that, while
+        this process needs the core (a re-run after one edit: 0.5 s sooner)."""
         if self.executor != "local" or self.workers < 1:
-            return False
+            return 0
         files, _ = self.discovered()
         if not files:
-            return False
+            return 0
         if self.full or not self.manifest.articles:
-            return True
+            return self.workers
         try:
             written = self.manifest_path.stat().st_mtime
-            return any(path.stat().st_mtime > written for path in files)
+            modified = 0
+            for path in files:
+                status = path.stat()
+                if status.st_mtime > written:
+                    modified += status.st_size
         except OSError:
-            return False
+            return 0
+        return 0 if not modified else min(self.workers, 1 + modified // BYTES_PER_WORKER)
 
     def discovered(self) -> tuple[list[Path], list[Any]]:
         """The article files under the run's paths and the problems of the paths
@@ -552,9 +564,10 @@ class _Run:
         for article, result in self.processor.results():
             self.handle(article, result)
 
-    def start_processor(self) -> None:
+    def start_processor(self, processes: int | None = None) -> None:
         """Start the workers (they load the model) as soon as one article needs them, so
-        the loading overlaps with reading the rest of the corpus."""
+        the loading overlaps with reading the rest of the corpus: ``processes`` of them when
+        little work is expected (:meth:`expects_changes`; more start if more comes)."""
         if self.processor is not None:
             return
         if self.executor == "dask":
@@ -566,7 +579,7 @@ class _Run:
             self.facts.model_path, self.workers, close_fds=(
                 () if self.lock_fd is None else (self.lock_fd,)),
             on_loading=lambda: self.advance(f"loading the model {self.facts.model_name}", 0))
-        self.processor.start()
+        self.processor.start(processes)
 
     def dask_processor(self) -> Any:
         from pipeline.dask_executor import DaskProcessor, model_spec

@@ -46,6 +46,10 @@ __all__ = ["ArticleResult", "Processor", "analyse_article", "default_workers", "
 
 _NLP: Any = None  # the worker's spaCy pipeline, loaded once by init_worker
 
+#: A pool started with fewer processes than ``workers`` (:meth:`Processor.start`) is replaced
+#: by a full one once more than this many articles per process were submitted.
+GROW_AFTER = 16
+
 
 @dataclass
 class ArticleResult:
@@ -327,6 +331,11 @@ def process_batch(articles: list[Any], ship_docs: bool = False,
     return run_batch(_NLP, articles, ship_docs, tail_here)
 
 
+def _processes_of(pool: ProcessPoolExecutor | None) -> list[Any]:
+    """The worker processes of a pool (the executor forgets them once shut down)."""
+    return list((getattr(pool, "_processes", None) or {}).values())
+
+
 def _ready() -> bool:
     """A task that only makes a worker process start (and load its pipeline)."""
     return _NLP is not None
@@ -360,6 +369,9 @@ class Processor:
         self.on_loading = on_loading
         self.nlp: Any = None
         self.pool: ProcessPoolExecutor | None = None
+        self.pool_size = 0  # its processes: workers, or fewer (start)
+        self.retiring: list[Any] = []  # the processes of a smaller pool, finishing its tasks
+        self.submitted = 0  # articles
         self.in_flight: deque[tuple[list[Any], Future]] = deque()
         self.ready: deque[tuple[Any, ArticleResult]] = deque()
         self.max_in_flight = 8 * max(1, self.workers)  # tasks submitted ahead: bounded memory
@@ -408,23 +420,37 @@ class Processor:
             self.tail_nlp = nlp
         return time.perf_counter() - started
 
-    def start(self) -> None:
-        """Start the worker processes now (each loads the pipeline in its initializer)
-        instead of at the first batch; in-process (``workers=0``) this does nothing."""
+    def start(self, processes: int | None = None) -> None:
+        """Start worker processes now (each loads the pipeline in its initializer) instead
+        of at the first batch: ``processes`` of them, at most (and by default) ``workers``,
+        for a caller that expects little work (each process costs a model load, about a
+        second of a core). If more work comes, the full ``workers`` are started then
+        (:meth:`submit`). In-process (``workers=0``) this does nothing."""
         if self.workers == 0 or self.pool is not None:
             return
-        self.pool = self._new_pool()
-        for _ in range(self.workers):
+        self.pool = self._new_pool(max(1, min(self.workers, processes or self.workers)))
+        for _ in range(self.pool_size):
             self.pool.submit(_ready)
 
     # -- the pool -------------------------------------------------------------------------------
-    def _new_pool(self) -> ProcessPoolExecutor:
+    def _new_pool(self, size: int | None = None) -> ProcessPoolExecutor:
         if self.on_loading and self.pool is None:
             self.on_loading()
+        self.pool_size = size or self.workers
         context = multiprocessing.get_context("fork")
-        return ProcessPoolExecutor(max_workers=self.workers, mp_context=context,
+        return ProcessPoolExecutor(max_workers=self.pool_size, mp_context=context,
                                    initializer=init_worker,
                                    initargs=(self.model_path, self.close_fds))
+
+    def _grow(self) -> None:
+        """Replace a pool started smaller than ``workers`` (:meth:`start`) by a full one once
+        more work than it was started for comes: the small pool finishes the tasks it holds,
+        then its processes exit (with ``fork``, a pool starts all its processes at once and
+        never adds any)."""
+        small, self.pool = self.pool, self._new_pool()
+        if small is not None:
+            self.retiring += _processes_of(small)
+            small.shutdown(wait=False)
 
     def submit(self, batch: list[Any]) -> None:
         if not batch:
@@ -435,6 +461,9 @@ class Processor:
             return
         if self.pool is None:
             self.pool = self._new_pool()
+        self.submitted += len(batch)
+        if self.pool_size < self.workers and self.submitted > GROW_AFTER * self.pool_size:
+            self._grow()
         # small tasks: results come back (and are written) soon, and the workers stay busy
         for start in range(0, len(batch), self.task_size):
             while len(self.in_flight) >= self.max_in_flight:
@@ -506,10 +535,9 @@ class Processor:
 
     def _shutdown(self) -> None:
         pool, self.pool = self.pool, None
-        if pool is None:
-            return
-        processes = list(getattr(pool, "_processes", {}).values())
-        pool.shutdown(wait=False, cancel_futures=True)
+        processes, self.retiring = self.retiring + _processes_of(pool), []
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
         for process in processes:
             if process.is_alive():
                 process.kill()

@@ -99,14 +99,14 @@ def test_a_one_worker_rerun_of_an_edited_article(corpus, tmp_path, model_dir, mo
     monkeypatch.setattr(writer.FragmentPrefetch, "add", add)
     out, clean = tmp_path / "out", tmp_path / "clean"
     assert aerokg_run(corpus, out, model_dir, "--workers", "1").exit_code == 0
-    assert guesses == [True] and shipped[0] is False and any(shipped)  # long: ships from #2
+    assert guesses == [1] and shipped[0] is False and any(shipped)  # long: ships from #2
     assert aerokg_run(corpus, out, model_dir, "--workers", "1").exit_code == 0
-    assert guesses == [True, False]  # nothing newer than the manifest
+    assert guesses == [1, 0]  # nothing newer than the manifest
     edited = corpus / "extra3.txt"
     edited.write_text("title: extra 3\n\nLa FIAT e Mario a Torino.\n", encoding="utf-8")
     guesses.clear(), shipped.clear(), prefetched.clear()
     assert aerokg_run(corpus, out, model_dir, "--workers", "1").exit_code == 0
-    assert guesses == [True] and shipped == [False]
+    assert guesses == [1] and shipped == [False]
     assert len(prefetched) == 2 and len(prefetched[0]) == len(ARTICLES) + 8
     assert not any(name.startswith("extra3-") for name in prefetched[0])
     assert len(prefetched[1]) == 1 and prefetched[1][0].startswith("extra3-")
@@ -114,6 +114,64 @@ def test_a_one_worker_rerun_of_an_edited_article(corpus, tmp_path, model_dir, mo
     assert aerokg_run(corpus, clean, model_dir, "--workers", "1").exit_code == 0
     assert outputs(out) == outputs(clean)
     assert graph_files(out) == graph_files(clean)
+
+
+def test_a_rerun_of_a_small_edit_starts_one_worker_of_two(corpus, tmp_path, model_dir,
+                                                          monkeypatch):
+    """Before the corpus is read, a re-run starts one worker per BYTES_PER_WORKER bytes of
+    modified files (at most --workers): a second worker's model load is not worth one edit."""
+    from pipeline import runner
+
+    sizes = []
+    real_start = workers.Processor.start
+
+    def start(self, processes=None):
+        real_start(self, processes)
+        sizes.append(self.pool_size)
+
+    monkeypatch.setattr(workers.Processor, "start", start)
+    out = tmp_path / "out"
+    assert aerokg_run(corpus, out, model_dir, "--workers", "2").exit_code == 0
+    assert sizes == [2]  # a new run
+    (corpus / "extra3.txt").write_text("title: extra 3\n\nLa FIAT a Torino.\n", encoding="utf-8")
+    assert aerokg_run(corpus, out, model_dir, "--workers", "2").exit_code == 0
+    assert sizes == [2, 1] and statuses(out)["extra3"] == "processed"
+    monkeypatch.setattr(runner, "BYTES_PER_WORKER", 40)
+    for name in ("extra4.txt", "extra5.txt"):
+        (corpus / name).write_text(f"title: {name}\n\nLa FIAT a Milano.\n", encoding="utf-8")
+    assert aerokg_run(corpus, out, model_dir, "--workers", "2").exit_code == 0
+    assert sizes == [2, 1, 2]  # more bytes than one worker's share
+
+
+def _echo_batch(articles, ship_docs=False, tail_here=True):
+    return [workers.ArticleResult(article.id, counts={"pid": os.getpid()})
+            for article in articles]
+
+
+def test_a_pool_started_small_grows_when_more_work_comes(monkeypatch):
+    """A pool started with fewer processes than --workers is replaced by a full one once
+    more than GROW_AFTER articles per process come; every result comes back, in order."""
+    from types import SimpleNamespace
+
+    monkeypatch.setattr(workers, "init_worker", lambda *args: None)
+    monkeypatch.setattr(workers, "process_batch", _echo_batch)  # the forked workers see it
+    processor = workers.Processor("unused", 2)
+    processor.start(1)
+    articles = [SimpleNamespace(id=f"a{i}", text="") for i in range(60)]
+    try:
+        processor.submit(articles[:workers.GROW_AFTER])
+        assert processor.pool_size == 1 and not processor.retiring
+        processor.submit(articles[workers.GROW_AFTER:])
+        assert processor.pool_size == 2 and len(processor.retiring) == 1
+        results = list(processor.drain())
+    finally:
+        processor.close()
+    assert [article.id for article, _ in results] == [a.id for a in articles]
+    assert [result.article_id for _, result in results] == [a.id for a in articles]
+    small = {result.counts["pid"] for _, result in results[:workers.GROW_AFTER]}
+    assert len(small) == 1  # the small pool's one process
+    assert {result.counts["pid"] for _, result in results} - small  # and the full pool's
+    assert processor.pool is None and processor.retiring == []
 
 
 def test_a_worker_that_dies_fails_only_its_article(corpus, tmp_path, model_dir, monkeypatch):
