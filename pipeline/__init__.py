@@ -6,10 +6,15 @@ aerokg's spaCy components are registered with spaCy through the ``spacy_factorie
 points in pyproject.toml, so ``spacy.load(path)`` finds them by name on the shipped model, with or
 without ``import pipeline`` (the loader also imports them). Importing ``pipeline`` does not
 import spaCy: commands with nothing to parse (``aerokg run`` on an unchanged corpus) do not pay
-for it.
+for it. When spaCy is imported, its command line is left until used
+(``pipeline/nlp/spacy_cli.py``): a quarter of its import time, in every process that parses.
 """
 
 from importlib.metadata import PackageNotFoundError, version
+
+from pipeline.nlp.spacy_cli import defer_spacy_cli
+
+defer_spacy_cli()
 
 try:
     __version__ = version("aerokg")
