@@ -306,3 +306,38 @@ def test_small_graph_arrows_are_one_path_and_one_collection_of_heads():
         (x0, y0), (cx, cy), (x1, y1) = path.vertices[i:i + 3]
         bent += abs((x1 - x0) * (cy - y0) - (y1 - y0) * (cx - x0)) > 1e-9
     assert bent >= 1  # l2 -> o4 runs against o4 -> l2
+
+
+@pytest.mark.parametrize("n, side", [(0, 1.0), (1, 1.0), (2, 1.0), (2, 100.0), (7, 0.0),
+                                     (60, 4.0), (700, 30.0), (300, 3000.0)])
+def test_close_pairs_are_every_pair_within_the_distance_once(n, side):
+    """The grid finds what comparing every pair finds (negative coordinates, points on one
+    spot, far apart, or at exactly the distance included)."""
+    import numpy as np
+
+    from pipeline.export.layout import close_pairs
+
+    points = np.random.default_rng(n).random((n, 2)) * side - side / 3
+    if n >= 2:
+        points[1] = points[0] + [2.5, 0.0]  # exactly the distance apart
+    i, j = close_pairs(points, 2.5)
+    delta = points[:, None, :] - points[None, :, :]
+    near = (delta * delta).sum(axis=2) <= 2.5 * 2.5
+    expected = sorted((a, b) for a, b in zip(*np.nonzero(near), strict=True) if a < b)
+    assert sorted(zip(i.tolist(), j.tolist(), strict=True)) == expected
+    assert len(set(zip(i.tolist(), j.tolist(), strict=True))) == len(expected)
+    if n >= 2:
+        assert (0, 1) in expected
+
+
+def test_a_big_component_is_laid_out_deterministically_and_spread():
+    """A component of LARGE_COMPONENT nodes or more (the grid-cut force layout): the same
+    positions every time, finite, and no two nodes on one spot."""
+    import numpy as np
+
+    G = big_graph(LARGE_COMPONENT + 100, 2 * (LARGE_COMPONENT + 100))
+    pos = graph_layout(G)
+    assert pos == graph_layout(G) and set(pos) == set(G)
+    xy = np.array(list(pos.values()))
+    assert np.isfinite(xy).all()
+    assert len({(round(x, 6), round(y, 6)) for x, y in xy}) == len(xy)

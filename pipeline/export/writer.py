@@ -268,7 +268,7 @@ EXPORT_MODULES = (
     "pipeline.export.cytoscape", "pipeline.export.layout", "pipeline.export.html_view",
     "pipeline.export.picture", "matplotlib.figure", "matplotlib.backends.backend_agg",
     "matplotlib.backends.backend_svg", "matplotlib.patches", "matplotlib.path",
-    "matplotlib.lines", "scipy.spatial",
+    "matplotlib.lines",
 )
 
 
