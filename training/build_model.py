@@ -12,7 +12,8 @@ Steps (each seeded; `spacy train` runs with the configs in training/configs/):
                   pretrained weights with --pretrain)                  -> training/runs/ner
 5. ``ner-more`` - 5,000 more stage-4 steps from its last checkpoint     -> training/runs/ner-more
 6. ``ner-continue`` - fine-tune that NER on gold KIND news alone        -> training/runs/ner-continue
-7. ``assemble`` - sentencizer + UD pipeline + NER + aerokg domain layer -> pipeline/nlp/model
+7. ``assemble`` - sentencizer + UD pipeline + NER + aerokg domain layer -> pipeline/nlp/model,
+                  its strings pruned to those its files refer to (prune_strings.py)
 8. ``evaluate`` - ISDT dev (POS, morph, lemma, UAS/LAS), KIND WN_dev (NER), speed;
                   writes training/metrics.json, which the model card quotes.
 
@@ -120,6 +121,12 @@ def assemble() -> None:
     if MODEL.exists():
         shutil.rmtree(MODEL)
     nlp.to_disk(MODEL)
+    # only the strings the pipeline's files refer to (see prune_strings.py): a faster load
+    sys.path.insert(0, str(TRAINING))
+    from prune_strings import prune
+
+    before, after = prune(MODEL)
+    print(f"strings: {before:,} -> {after:,} (check: scripts/check_pruned_strings.py)")
     if saved_card:
         card.write_text(saved_card, encoding="utf-8")
     size = sum(p.stat().st_size for p in MODEL.rglob("*") if p.is_file()) / 1e6
