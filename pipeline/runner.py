@@ -848,7 +848,7 @@ class _Run:
         from pipeline import store as corpus_store
         from pipeline.export.writer import export_streamed
         from pipeline.gc_pause import gc_paused
-        from pipeline.mapping.rdf import RunInfo, add_run, new_dataset
+        from pipeline.mapping.rdf import RunInfo, run_nquads
 
         run_info = RunInfo(
             aerokg_version=self.stamp["aerokg_version"],
@@ -857,12 +857,10 @@ class _Run:
             article_ids=tuple(included),
             fingerprint=fingerprint,
         )
-        dataset = new_dataset()
-        add_run(dataset, run_info)
-        run_nquads = article_graphs.nquads_bytes(dataset)
+        run_graph = run_nquads(run_info)
         from pipeline.mapping import vocab
 
-        corpus_store.set_run_graph(self.store, run_nquads, Path(vocab.ONTOLOGY_PATH))
+        corpus_store.set_run_graph(self.store, run_graph, Path(vocab.ONTOLOGY_PATH))
         steps: dict[str, float] = {}
         turtle_index = self.state_dir / TURTLE_INDEX_FILE
         if self.full:  # --full: every output rebuilt, graph.ttl too
@@ -872,13 +870,12 @@ class _Run:
         with gc_paused(freeze=True):  # the export's objects live as long as it
                                       # (pipeline.gc_pause)
             paths, export = export_streamed(
-                run_nquads,
+                run_graph,
                 [self.graphs_dir / article_graphs.graph_file_name(i) for i in by_graph],
                 self.out_dir,
                 graph_sha256=[self.manifest.articles[i].get("graph_sha256", "")
                               for i in by_graph],
                 layout_cache=self.state_dir / LAYOUT_CACHE_FILE, turtle_index=turtle_index,
-                run_dataset=dataset,
                 prefetch=self.prefetch, seconds=steps)
         self.seconds.update({f"export_{name}": value for name, value in steps.items()})
         self.prefetch = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from rdflib import RDF, Graph, Literal
 
 from pipeline.corpus import Article
@@ -176,3 +177,19 @@ def test_nquads_of_a_dataset_write_its_default_graph_as_triples():
     run_lines = [line for line in nquads_bytes(dataset).decode().splitlines()
                  if "prov#Activity" in line]
     assert run_lines and all(line.count("<") == 3 for line in run_lines)
+
+
+@pytest.mark.parametrize("run", [
+    RunInfo("0.1.0", "it_test", "0.0.1", ("a1",), "abc123"),
+    RunInfo("1.0 beta/2", "it core \u200f news", "0.0.1 rc",
+            ("../x y", "città", "a\u202eb", "x" * 300, "a1"), "f00d"),
+    RunInfo("0.1.0", "m", "1", (), "0"),
+])
+def test_run_nquads_are_the_bytes_of_add_runs_graph(run):
+    """The run's graph made with pyoxigraph (fast) is add_run's, byte for byte."""
+    from pipeline.article_graphs import nquads_bytes
+    from pipeline.mapping.rdf import run_nquads
+
+    dataset = new_dataset()
+    add_run(dataset, run)
+    assert run_nquads(run) == nquads_bytes(dataset)

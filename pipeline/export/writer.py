@@ -139,7 +139,7 @@ def export_graphs(
 def export_streamed(
     run_nquads: bytes, graph_files: list[Path], out_dir: str | os.PathLike[str],
     graph_sha256: list[str] | None = None, layout_cache: Path | None = None,
-    run_dataset: Dataset | None = None, prefetch: FragmentPrefetch | None = None,
+    prefetch: FragmentPrefetch | None = None,
     seconds: dict[str, float] | None = None, turtle_index: Path | None = None,
 ) -> tuple[dict[str, Path], dict[str, Any]]:
     """As :func:`export_graphs`, from the run's metadata graph (N-Quads) and the per-article
@@ -153,8 +153,9 @@ def export_streamed(
     (:class:`pipeline.export.layout.LayoutCache`). ``turtle_index``: a file describing
     ``graph.ttl``'s blocks, with which the next export patches it instead of rebuilding it
     when few graph files changed (:mod:`pipeline.export.turtle_patch`; the report's
-    ``"turtle"`` says which was done). ``run_dataset``: the run's metadata graph
-    as an rdflib Dataset, if the caller has it (else parsed from ``run_nquads``).
+    ``"turtle"`` says which was done). The run's metadata graph goes in the RDF files only: it
+    holds provenance (``prov:Activity``, ``prov:Entity``), no entity of the ontology's
+    classes, so nothing of it is a node of the property graph.
     ``prefetch``: fragments of some of ``graph_files`` merged ahead (:class:`FragmentPrefetch`);
     used if each of its files is among ``graph_files`` with the same hash, else ignored.
     ``seconds``: filled with the time of each step (``merge``; ``turtle``, ``trig``,
@@ -162,9 +163,7 @@ def export_streamed(
     and ``picture``, in the forked process, which lays the graph out, hands the layout over
     and draws the picture while this one writes the files; and ``views``, the wait for the
     forked process after this one's steps)."""
-    import warnings
 
-    from rdflib import Dataset
 
     from pipeline import article_graphs
     from pipeline.export.cytoscape import write_cyjs
@@ -172,7 +171,7 @@ def export_streamed(
     from pipeline.export.graphml import write_graphml
     from pipeline.export.html_view import write_html
     from pipeline.export.picture import write_picture
-    from pipeline.export.property_graph import graph_fragment, xml_safe_checked
+    from pipeline.export.property_graph import xml_safe_checked
     from pipeline.export.rdf import stream_trig, stream_turtle
     from pipeline.export.turtle_patch import update_turtle
 
@@ -180,12 +179,6 @@ def export_streamed(
     directory.mkdir(parents=True, exist_ok=True)
     paths = {name: directory / file_name for name, file_name in GRAPH_FILES.items()}
 
-    run_graphs = run_dataset
-    if run_graphs is None:
-        run_graphs = Dataset()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)
-            run_graphs.parse(data=run_nquads, format="nquads")
     files = [Path(path) for path in graph_files]
     given = graph_sha256 if graph_sha256 is not None else [""] * len(files)
     shas = [sha or _file_sha256(path) for path, sha in zip(files, given, strict=True)]
@@ -201,9 +194,6 @@ def export_streamed(
     wanted = {str(path): sha for path, sha in zip(files, shas, strict=True)}
     if prefetch is None or not prefetch.matches(wanted):
         prefetch = FragmentPrefetch()
-    for graph in run_graphs.graphs():
-        if len(graph):
-            prefetch.merger.add(graph_fragment(graph))
     rest = [path for path in files if str(path) not in prefetch.files]
     prefetch.add(rest, [wanted[str(path)] for path in rest])
     G = prefetch.merger.graph()

@@ -430,6 +430,45 @@ def add_run(dataset: Dataset, run: RunInfo) -> None:
         g.add((graph_iri(article_id), PROV.wasDerivedFrom, article_iri(article_id)))
 
 
+def run_nquads(run: RunInfo) -> bytes:
+    """:func:`add_run`'s triples as N-Quads, the bytes ``article_graphs.nquads_bytes`` gives
+    for them (lines sorted), made with pyoxigraph: four triples per article, 0.01 s for a
+    1,000-article run where rdflib's graph and writer took 0.08-0.17 s (on a re-run's path).
+
+    >>> run = RunInfo("0.1.0", "it_test", "0.0.1", ("a1",), "abc123")
+    >>> lines = run_nquads(run).decode().splitlines()
+    >>> len(lines), lines[0].split()[0]
+    (11, '<https://w3id.org/aerokg/graph/a1>')
+    """
+    from pyoxigraph import Literal as OxLiteral
+    from pyoxigraph import NamedNode, Quad, RdfFormat, serialize
+
+    def node(term: URIRef) -> NamedNode:
+        return NamedNode(str(term))
+
+    activity = node(run.iri)
+    software = NamedNode(f"{SOFTWARE_BASE}aerokg/{iri_segment(run.aerokg_version)}")
+    a, used, generated, derived = (node(RDF.type), node(PROV.used),
+                                   node(PROV.wasGeneratedBy), node(PROV.wasDerivedFrom))
+    entity = node(PROV.Entity)
+    quads = [
+        Quad(activity, a, node(PROV.Activity)),
+        Quad(activity, node(PROV.wasAssociatedWith), software),
+        Quad(activity, node(AERO.modelName), OxLiteral(str(name_literal(run.model_name)))),
+        Quad(activity, node(AERO.modelVersion), OxLiteral(str(name_literal(run.model_version)))),
+        Quad(software, a, node(PROV.SoftwareAgent)),
+        Quad(software, node(RDFS.label), OxLiteral("aerokg")),
+        Quad(software, node(SDO.softwareVersion), OxLiteral(run.aerokg_version)),
+    ]
+    for article_id in run.article_ids:
+        article, graph = node(article_iri(article_id)), node(graph_iri(article_id))
+        quads += [Quad(activity, used, article), Quad(graph, a, entity),
+                  Quad(graph, generated, activity), Quad(graph, derived, article)]
+    text = serialize(quads, format=RdfFormat.N_QUADS)
+    return b"".join(line + b"\n" for line in sorted({line for line in text.splitlines()
+                                                      if line.strip()}))
+
+
 def new_dataset() -> Dataset:
     dataset = Dataset()
     for prefix, namespace in PREFIXES.items():
