@@ -26,18 +26,13 @@ QUANTITY_ATTRS = ("value", "currency", "qualifier", "iso_date")
 def texts(max_sentences: int) -> list[str]:
     """The dev articles, then pseudo-articles of 15 sentences from KIND and UD files."""
     from pipeline.corpus import iter_corpus
+    from pipeline.nlp.evaluate import read_kind
 
     found = [a.text for a in iter_corpus([SHARED / "corpus" / "dev", REPO / "corpus"])
              if hasattr(a, "text")]
-    sentences: list[str] = []
-    for path in sorted((SHARED / "data" / "kind").glob("*_dev.tsv")):
-        words: list[str] = []
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                words.append(line.split("\t")[0])
-            elif words:
-                sentences.append(" ".join(words))
-                words = []
+    sentences = [" ".join(sentence.words)
+                 for path in sorted((SHARED / "data" / "kind").glob("*_dev.tsv"))
+                 for sentence in read_kind(path)]
     for path in sorted((SHARED / "data" / "ud-italian").glob("*-ud-*.conllu")):
         if "-train" in path.name:
             continue

@@ -3,17 +3,11 @@ it parses the dev articles, a benchmark's job)."""
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
-SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "benchmark_mapping.py"
+from script_module import script_module
 
 
 def _script():
-    spec = importlib.util.spec_from_file_location("benchmark_mapping", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return script_module("scripts/benchmark_mapping.py")
 
 
 def test_the_table_gives_medians_and_their_ratio_with_the_stage_first():

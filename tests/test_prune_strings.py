@@ -3,22 +3,16 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import struct
-from pathlib import Path
 
 import srsly
+from script_module import script_module
 from spacy.strings import hash_string
-
-SCRIPT = Path(__file__).resolve().parents[1] / "training" / "prune_strings.py"
 
 
 def _script():
-    spec = importlib.util.spec_from_file_location("prune_strings", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return script_module("training/prune_strings.py")
 
 
 def test_only_the_strings_the_files_refer_to_are_kept(tmp_path):
