@@ -39,7 +39,7 @@ import json
 import os
 import re
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -199,18 +199,56 @@ def nquads_bytes(graphs: Dataset | Graph) -> bytes:
     >>> nquads_bytes(g).decode().splitlines()
     ['<https://example.org/s> <https://example.org/p> "Sì"@it <https://example.org/g> .']
     """
+    return _sorted_nquads(_oxigraph_quads(graphs))
+
+
+def triples_nquads(triples: Iterable[tuple[Any, Any, Any]]) -> bytes:
+    """rdflib triples, in the default graph, as :func:`nquads_bytes` writes them, without an
+    rdflib graph in between (the run's metadata: 4,000 triples for 1,000 articles, 0.01-0.02 s
+    where building the rdflib graph and writing it took 0.08-0.17 s).
+
+    >>> from rdflib import Literal, URIRef
+    >>> triples_nquads([(URIRef("https://example.org/s"), URIRef("https://example.org/p"),
+    ...                  Literal("Sì", lang="it"))]).decode().splitlines()
+    ['<https://example.org/s> <https://example.org/p> "Sì"@it .']
+    """
+    from pyoxigraph import Quad
+
+    term = _oxigraph_term()
+    return _sorted_nquads(Quad(term(s), term(p), term(o)) for s, p, o in triples)
+
+
+def _sorted_nquads(quads: Iterable[Any]) -> bytes:
+    """pyoxigraph quads as N-Quads, lines sorted and once each: the same quads, the same
+    bytes."""
     from pyoxigraph import RdfFormat, serialize
 
-    text = serialize(_oxigraph_quads(graphs), format=RdfFormat.N_QUADS)
+    text = serialize(quads, format=RdfFormat.N_QUADS)
     lines = sorted({line for line in text.splitlines() if line.strip()})
     return b"".join(line + b"\n" for line in lines)
 
 
 def _oxigraph_quads(graphs: Dataset | Graph) -> Iterator[Any]:
     """rdflib's triples of ``graphs`` as pyoxigraph quads (each term converted once)."""
-    from pyoxigraph import BlankNode, DefaultGraph, Literal, NamedNode, Quad
-    from rdflib import BNode, Dataset, URIRef
+    from pyoxigraph import DefaultGraph, Quad
+    from rdflib import Dataset
     from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+
+    term = _oxigraph_term()
+    if isinstance(graphs, Dataset):
+        named = [(graph, graph.identifier) for graph in graphs.graphs()]
+    else:
+        named = [(graphs, graphs.identifier)]
+    for graph, name in named:
+        graph_name = DefaultGraph() if name == DATASET_DEFAULT_GRAPH_ID else term(name)
+        for s, p, o in graph:
+            yield Quad(term(s), term(p), term(o), graph_name)
+
+
+def _oxigraph_term() -> Callable[[Any], Any]:
+    """A converter of rdflib terms to pyoxigraph's, each term converted once."""
+    from pyoxigraph import BlankNode, Literal, NamedNode
+    from rdflib import BNode, URIRef
 
     converted: dict[Any, Any] = {}
 
@@ -230,14 +268,7 @@ def _oxigraph_quads(graphs: Dataset | Graph) -> Iterator[Any]:
             converted[node] = found
         return found
 
-    if isinstance(graphs, Dataset):
-        named = [(graph, graph.identifier) for graph in graphs.graphs()]
-    else:
-        named = [(graphs, graphs.identifier)]
-    for graph, name in named:
-        graph_name = DefaultGraph() if name == DATASET_DEFAULT_GRAPH_ID else term(name)
-        for s, p, o in graph:
-            yield Quad(term(s), term(p), term(o), graph_name)
+    return term
 
 
 def write_graph_file(directory: str | os.PathLike[str], article_id: str,

@@ -89,8 +89,8 @@ EXECUTORS = ("local", "dask")  # where the NLP and mapping stages run
 SHARDS_DIR = "shards"  # in STATE_DIR: the shard files of a dask run (pipeline.shards)
 LAYOUT_CACHE_FILE = "layout-cache.json"  # in STATE_DIR: component layouts (export.layout)
 TURTLE_INDEX_FILE = "turtle-index.json"  # in STATE_DIR: graph.ttl's blocks (turtle_patch)
-#: Bytes of modified article files per worker started ahead (``_Run.expects_changes``): about
-#: 5,000 words, the parsing that one model load (a second of a core) is worth.
+#: Bytes of modified article files per worker started ahead (``_Run.workers_to_start``):
+#: about 5,000 words, the parsing that one model load (a second of a core) is worth.
 BYTES_PER_WORKER = 32_000
 #: Article graphs loaded into the store at once (one bulk load).
 STORE_LOAD_ARTICLES = 50
@@ -299,11 +299,11 @@ class _Run:
         try:
             with progress as advance:
                 self.advance = advance
-                expected = self.expects_changes()
-                if expected:
+                ahead = self.workers_to_start()
+                if ahead:
                     # the model loads while the store is opened and the corpus read (and the
                     # worker is forked before the store is open: it holds none of its files)
-                    self.start_processor(expected)
+                    self.start_processor(ahead)
                 self.open_store()
                 for item in _read_corpus(self.paths, self.max_bytes, self.force_language,
                                          self.known_language, self.known_file,
@@ -441,7 +441,7 @@ class _Run:
         except OSError:
             return set()
 
-    def expects_changes(self) -> int:
+    def workers_to_start(self) -> int:
         """How many workers are worth starting before the corpus is read (0: none): a local
         run with workers, and a new or forced one (all of them), or article files modified
         since the manifest was last written (a cheap guess: the content hashes decide what
@@ -567,7 +567,7 @@ class _Run:
     def start_processor(self, processes: int | None = None) -> None:
         """Start the workers (they load the model) as soon as one article needs them, so
         the loading overlaps with reading the rest of the corpus: ``processes`` of them when
-        little work is expected (:meth:`expects_changes`; more start if more comes)."""
+        little work is expected (:meth:`workers_to_start`; more start if more comes)."""
         if self.processor is not None:
             return
         if self.executor == "dask":
@@ -848,7 +848,7 @@ class _Run:
         from pipeline import store as corpus_store
         from pipeline.export.writer import export_streamed
         from pipeline.gc_pause import gc_paused
-        from pipeline.mapping.rdf import RunInfo, run_nquads
+        from pipeline.mapping.rdf import RunInfo, run_triples
 
         run_info = RunInfo(
             aerokg_version=self.stamp["aerokg_version"],
@@ -857,7 +857,7 @@ class _Run:
             article_ids=tuple(included),
             fingerprint=fingerprint,
         )
-        run_graph = run_nquads(run_info)
+        run_graph = article_graphs.triples_nquads(run_triples(run_info))
         from pipeline.mapping import vocab
 
         corpus_store.set_run_graph(self.store, run_graph, Path(vocab.ONTOLOGY_PATH))

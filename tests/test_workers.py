@@ -79,10 +79,10 @@ def test_a_one_worker_rerun_of_an_edited_article(corpus, tmp_path, model_dir, mo
     from pipeline.export import writer
 
     guesses, shipped, prefetched = [], [], []
-    real_guess, real_add = runner._Run.expects_changes, writer.FragmentPrefetch.add
+    real_guess, real_add = runner._Run.workers_to_start, writer.FragmentPrefetch.add
     real_submit = workers.Processor.submit
 
-    def expects_changes(self):
+    def workers_to_start(self):
         guesses.append(real_guess(self))
         return guesses[-1]
 
@@ -94,7 +94,7 @@ def test_a_one_worker_rerun_of_an_edited_article(corpus, tmp_path, model_dir, mo
         prefetched.append(sorted(path.name for path in files))
         return real_add(self, files, shas)
 
-    monkeypatch.setattr(runner._Run, "expects_changes", expects_changes)
+    monkeypatch.setattr(runner._Run, "workers_to_start", workers_to_start)
     monkeypatch.setattr(workers.Processor, "submit", submit)
     monkeypatch.setattr(writer.FragmentPrefetch, "add", add)
     out, clean = tmp_path / "out", tmp_path / "clean"

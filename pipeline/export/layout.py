@@ -378,7 +378,6 @@ def _ranges(starts, sizes):
     return np.repeat(starts - ends + sizes, sizes) + np.arange(int(ends[-1]) if len(ends) else 0)
 
 
-
 def _pack(
     components: list[dict[Hashable, tuple[float, float]]],
     extents: dict[Hashable, tuple[float, float]],

@@ -100,7 +100,6 @@ def write_picture(
     """Draw ``G`` (see the module docstring) and write it to ``png_path`` at ``dpi`` and, if
     given, to ``svg_path``, each atomically. ``positions`` overrides the layout (node ->
     (x, y), y upwards), e.g. to reuse the one computed for ``graph.html``."""
-
     figure = picture_figure(
         G, title=title, max_labels=max_labels, dpi=dpi, seed=seed, positions=positions
     )

@@ -163,8 +163,6 @@ def export_streamed(
     and ``picture``, in the forked process, which lays the graph out, hands the layout over
     and draws the picture while this one writes the files; and ``views``, the wait for the
     forked process after this one's steps)."""
-
-
     from pipeline import article_graphs
     from pipeline.export.cytoscape import write_cyjs
     from pipeline.export.gexf import write_gexf

@@ -83,8 +83,7 @@ def pattern_anchor(pattern: Pattern) -> tuple[Anchor, int] | None:
 
 
 def _token_anchor(token: dict[str, Any]) -> Anchor | None:
-    tests = {key: value for key, value in token.items() if key != "OP"}
-    for key, value in tests.items():
+    for key, value in token.items():
         if key not in _WORD_ATTRS:
             continue
         if isinstance(value, str):
@@ -109,7 +108,6 @@ class AnchoredMatcher:
     ``anchored`` is False once a pattern without one was added (the whole Doc is searched)."""
 
     def __init__(self, vocab: Vocab) -> None:
-        self.vocab = vocab
         self.matcher = Matcher(vocab)
         self.anchored = True
         self._words: set[str] = set()
@@ -163,21 +161,14 @@ class AnchoredMatcher:
             return []
         forms, inverse = numpy.unique(doc.to_array(LOWER), return_inverse=True)
         strings, words = doc.vocab.strings, self._words  # the Doc's: it may have its own
-        digits = self._reach[DIGIT][0] >= 0
         digit_reach, word_reach = self._reach[DIGIT], self._reach[WORD]
+        digits = digit_reach[0] >= 0
         # per distinct form: 0 no anchor, 1 a digit, 2 a word, 3 both
         kinds = numpy.fromiter(
             ((digits and _HAS_DIGIT(text) is not None) + 2 * (text in words)
              for text in (strings[int(form)] for form in forms)),
             dtype=numpy.int8, count=len(forms))[inverse.reshape(-1)]
-        anchors = []
-        for position in numpy.flatnonzero(kinds).tolist():
-            kind = kinds[position]
-            if kind == 1:
-                anchors.append((position, *digit_reach))
-            elif kind == 2:
-                anchors.append((position, *word_reach))
-            else:
-                anchors.append((position, max(digit_reach[0], word_reach[0]),
-                                max(digit_reach[1], word_reach[1])))
-        return anchors
+        reach_of = (None, digit_reach, word_reach,
+                    (max(digit_reach[0], word_reach[0]), max(digit_reach[1], word_reach[1])))
+        return [(position, *reach_of[kinds[position]])
+                for position in numpy.flatnonzero(kinds).tolist()]

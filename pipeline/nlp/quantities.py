@@ -670,7 +670,6 @@ class QuantityRecognizer:
     ``doc.user_data["reference_date"]`` (a ``datetime.date``), when present, resolves dates
     without a year. ``doc.ents`` is left alone.
 
-
     >>> import spacy
     >>> nlp = spacy.blank("it")
     >>> _ = nlp.add_pipe("aerokg_quantities")

@@ -69,15 +69,15 @@ class _StandInLoader(importlib.abc.Loader):
 
 
 class _Finder(importlib.abc.MetaPathFinder):
-    """Gives the stand-ins while spaCy's ``__init__`` imports them, then steps aside."""
+    """Gives the stand-ins while spaCy's ``__init__`` imports them (in ``sys.meta_path`` from
+    :func:`defer_spacy_cli` to :func:`real_spacy_cli`)."""
 
     def __init__(self) -> None:
-        self.active = True
         self.cli_folder = ""
 
     def find_spec(self, name: str, path: Any = None, target: Any = None
                   ) -> importlib.machinery.ModuleSpec | None:
-        if not self.active or name not in (_CLI, _INFO):
+        if name not in (_CLI, _INFO):
             return None
         spec = importlib.machinery.ModuleSpec(name, _StandInLoader(), is_package=name == _CLI)
         if name == _CLI:
@@ -100,7 +100,6 @@ def defer_spacy_cli() -> bool:
         _FINDER.cli_folder = _cli_folder()
         if not _FINDER.cli_folder:
             return False
-        _FINDER.active = True
         sys.meta_path.insert(0, _FINDER)
         return True
 
@@ -113,7 +112,6 @@ def deferred() -> bool:
 def real_spacy_cli() -> types.ModuleType:
     """The real ``spacy.cli`` package, imported in place of the stand-ins if need be."""
     with _LOCK:
-        _FINDER.active = False
         if _FINDER in sys.meta_path:
             sys.meta_path.remove(_FINDER)
         current = sys.modules.get(_CLI)
