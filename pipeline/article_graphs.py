@@ -52,6 +52,7 @@ __all__ = [
     "SUFFIX",
     "graph_file_name",
     "graph_files",
+    "graph_names",
     "nquads_bytes",
     "read_graph_file",
     "remove_graph_file",
@@ -200,6 +201,28 @@ def nquads_bytes(graphs: Dataset | Graph) -> bytes:
     ['<https://example.org/s> <https://example.org/p> "Sì"@it <https://example.org/g> .']
     """
     return _sorted_nquads(_oxigraph_quads(graphs))
+
+
+def graph_names(graphs: Dataset | Graph) -> list[str]:
+    """The names of the graphs :func:`nquads_bytes` writes quads in, sorted (the default
+    graph as ""): what :func:`pipeline.store.article_graph_names` reads back from those
+    bytes, without parsing them.
+
+    >>> from rdflib import Graph, Literal, URIRef
+    >>> g = Graph(identifier=URIRef("https://example.org/g"))
+    >>> graph_names(g)
+    []
+    >>> _ = g.add((URIRef("https://example.org/s"), URIRef("https://example.org/p"),
+    ...            Literal("Sì", lang="it")))
+    >>> graph_names(g)
+    ['https://example.org/g']
+    """
+    from rdflib import Dataset
+    from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+
+    named = graphs.graphs() if isinstance(graphs, Dataset) else [graphs]
+    return sorted({"" if graph.identifier == DATASET_DEFAULT_GRAPH_ID else str(graph.identifier)
+                   for graph in named if len(graph)})
 
 
 def triples_nquads(triples: Iterable[tuple[Any, Any, Any]]) -> bytes:

@@ -29,7 +29,10 @@ A run:
 Every file is replaced atomically and the graph file of an article is written before its
 manifest entry (which is marked *pending* before the graph file is replaced): a run killed at
 any point leaves the previous outputs intact, and the next run redoes only the unfinished
-articles.
+articles. The graph files (three per article) are made durable together, with one ``syncfs``,
+just before each save of the manifest that names them (:class:`~pipeline.export.atomic.
+DeferredSync`), not with two fsyncs each: on 1,000 articles with 2 workers that took the main
+process's CPU from 11.6 to 8.3 s, and the run from 45.4 to 43.8 s.
 """
 
 from __future__ import annotations
@@ -48,6 +51,7 @@ from typing import Any
 
 import pipeline
 from pipeline import article_graphs
+from pipeline.export.atomic import DeferredSync
 from pipeline.inputs.language import ITALIAN
 from pipeline.inputs.language import UNKNOWN as UNKNOWN_LANGUAGE
 from pipeline.lock import OutDirBusy, OutDirLock
@@ -92,8 +96,11 @@ TURTLE_INDEX_FILE = "turtle-index.json"  # in STATE_DIR: graph.ttl's blocks (tur
 #: Bytes of modified article files per worker started ahead (``_Run.workers_to_start``):
 #: about 5,000 words, the parsing that one model load (a second of a core) is worth.
 BYTES_PER_WORKER = 32_000
-#: Article graphs loaded into the store at once (one bulk load).
-STORE_LOAD_ARTICLES = 50
+#: N-Quads bytes of article graphs loaded into the store at once (one bulk load; about 400
+#: articles): each load ingests its own files into RocksDB, and many small ones kept its
+#: background threads compacting them (3.3 s of CPU over 1,000 articles in loads of 50,
+#: against 1.6 s in loads of 400).
+STORE_LOAD_BYTES = 8 << 20
 #: The corpus store is flushed to disk after this many article graphs (bounded memory).
 STORE_FLUSH_ARTICLES = 100
 #: A run that submits this many articles is a long one: the main process then imports the
@@ -274,7 +281,11 @@ class _Run:
         self.last_flush = time.monotonic()
         self.advance: Callable[..., None] = lambda label, step=1: None
         self.shard_folder: Any = None  # pipeline.shards.ShardFolder of a dask run
-        self.store_pending: list[tuple[str, bytes, str]] = []  # (id, N-Quads, sha256) to load
+        # (id, N-Quads, sha256, graph names or None) to load, and the size of those N-Quads
+        self.store_pending: list[tuple[str, bytes, str, list[str] | None]] = []
+        self.store_pending_bytes = 0
+        # the graph files written, made durable together before the manifest names them
+        self.graph_writes = DeferredSync()
         self.preloaded = False  # the exports' modules imported (pipeline.export.writer.preload)
         self.warmed = False  # the mapping stage's tables built (pipeline.workers.warm_mapping)
         self.tail_taken = False  # the pipeline loaded here too (workers.Processor.take_tail)
@@ -656,14 +667,13 @@ class _Run:
         if result.error is None:
             try:
                 name = article_graphs.graph_file_name(article.id)
-                from pipeline.export.atomic import atomic_write
-
-                atomic_write(self.graphs_dir / name, result.nquads)
+                self.graph_writes.write(self.graphs_dir / name, result.nquads)
                 for side, data in ((article_graphs.fragment_file_name(name), result.fragments),
                                    (article_graphs.trig_chunk_file_name(name), result.trig)):
                     if data:
-                        atomic_write(self.graphs_dir / side, data)
-                self.store_replace(article.id, result.nquads, result.graph_sha256)
+                        self.graph_writes.write(self.graphs_dir / side, data)
+                self.store_replace(article.id, result.nquads, result.graph_sha256,
+                                   result.graph_names)
             except Exception as err:  # noqa: BLE001
                 self.fail(article, err, "write")
             else:
@@ -700,12 +710,15 @@ class _Run:
             self.manifest.outputs = {}  # the outputs come from the store: write them again
             self.flush(force=True)
 
-    def store_replace(self, article_id: str, nquads: bytes, sha256: str) -> None:
-        """Queue the article's new graph for the store; loaded by :meth:`store_load`, a few
-        dozen articles at a time (its manifest entry may say "ok" before: the store record
-        in the manifest, which the next run checks, changes only once it is loaded)."""
-        self.store_pending.append((article_id, nquads, sha256))
-        if len(self.store_pending) >= STORE_LOAD_ARTICLES:
+    def store_replace(self, article_id: str, nquads: bytes, sha256: str,
+                      graph_names: list[str] | None = None) -> None:
+        """Queue the article's new graph (``graph_names``: the graphs it fills, if known) for
+        the store; loaded by :meth:`store_load`, :data:`STORE_LOAD_BYTES` at a time (its
+        manifest entry may say "ok" before: the store record in the manifest, which the next
+        run checks, changes only once it is loaded)."""
+        self.store_pending.append((article_id, nquads, sha256, graph_names))
+        self.store_pending_bytes += len(nquads)
+        if self.store_pending_bytes >= STORE_LOAD_BYTES:
             self.store_load()
 
     def store_load(self) -> None:
@@ -715,11 +728,12 @@ class _Run:
             return
         from pipeline import store as corpus_store
 
-        pending, self.store_pending = self.store_pending, []
+        pending, self.store_pending, self.store_pending_bytes = self.store_pending, [], 0
         held = self.manifest.store.setdefault("articles", {})
         records = corpus_store.replace_articles(
-            self.store, [(held.pop(i, None), nquads, sha) for i, nquads, sha in pending])
-        for (article_id, _, _), record in zip(pending, records, strict=True):
+            self.store, [(held.pop(i, None), nquads, sha, names)
+                         for i, nquads, sha, names in pending])
+        for (article_id, *_), record in zip(pending, records, strict=True):
             held[article_id] = record
         self.dirty = True
         before = self.store_writes
@@ -733,6 +747,7 @@ class _Run:
         from pipeline import store as corpus_store
 
         self.store_pending = [p for p in self.store_pending if p[0] != article_id]
+        self.store_pending_bytes = sum(len(p[1]) for p in self.store_pending)
 
         old = self.manifest.store.get("articles", {}).pop(article_id, None)
         if old is not None and self.store is not None:
@@ -795,6 +810,7 @@ class _Run:
             return
         if not force and time.monotonic() - self.last_flush < MANIFEST_FLUSH_SECONDS:
             return
+        self.graph_writes.sync()  # the graph files it names first
         save_manifest(self.manifest_path, self.manifest)
         self.dirty = False
         self.last_flush = time.monotonic()

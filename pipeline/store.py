@@ -65,25 +65,39 @@ def remove_article(store: Store, record: dict | None) -> None:
             store.remove_graph(_graph(name))
 
 
-def _clear_for(store: Store, old: dict | None, nquads: bytes, sha256: str) -> dict:
-    """Remove the graphs an article had and those its new quads fill; its new record."""
-    names = article_graph_names(nquads)
-    remove_article(store, {"graphs": sorted(set((old or {}).get("graphs", [])) | set(names))})
-    return {"sha256": sha256, "graphs": names}
+def _clear_for(store: Store, old: dict | None, nquads: bytes, sha256: str,
+               names: list[str] | None = None) -> dict:
+    """Remove the graphs an article had and those its new quads fill; its new record.
+    ``names``: the graph names of ``nquads`` when the caller has them
+    (:func:`pipeline.article_graphs.graph_names`), else they are read from the quads.
+
+    An article without a record (``old`` None) has nothing to remove: the store holds no graph
+    that no record names (:func:`sync` checks it, and rebuilds the store when it does not),
+    and an article's graphs are named after it."""
+    if names is None:
+        names = article_graph_names(nquads)
+    if old is not None:
+        remove_article(store, {"graphs": sorted(set(old.get("graphs", [])) | set(names))})
+    return {"sha256": sha256, "graphs": list(names)}
 
 
-def replace_article(store: Store, old: dict | None, nquads: bytes, sha256: str) -> dict:
+def replace_article(store: Store, old: dict | None, nquads: bytes, sha256: str,
+                    names: list[str] | None = None) -> dict:
     """Remove the article's old graphs, load its new quads; returns its new store record."""
-    record = _clear_for(store, old, nquads, sha256)
+    record = _clear_for(store, old, nquads, sha256, names)
     store.load(nquads, RdfFormat.N_QUADS)
     return record
 
 
-def replace_articles(store: Store, items: list[tuple[dict | None, bytes, str]]) -> list[dict]:
-    """:func:`replace_article` for several articles ((old record, N-Quads, sha256) each): all
-    their old graphs out, then one bulk load of all the new quads; their new records."""
-    records = [_clear_for(store, old, nquads, sha256) for old, nquads, sha256 in items]
-    data = b"".join(nquads for _, nquads, _ in items)
+def replace_articles(
+    store: Store, items: list[tuple[dict | None, bytes, str, list[str] | None]]
+) -> list[dict]:
+    """:func:`replace_article` for several articles ((old record, N-Quads, sha256, graph names
+    or None) each): all their old graphs out, then one bulk load of all the new quads; their
+    new records."""
+    records = [_clear_for(store, old, nquads, sha256, names)
+               for old, nquads, sha256, names in items]
+    data = b"".join(nquads for _, nquads, _, _ in items)
     if data:
         store.bulk_load(data, RdfFormat.N_QUADS)
     return records

@@ -56,6 +56,7 @@ class ArticleResult:
     article_id: str
     nquads: bytes | None = None
     graph_sha256: str = ""
+    graph_names: list[str] | None = None  # the graphs its N-Quads fill (article_graphs.graph_names)
     counts: dict = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     fragments: bytes = b""  # its property-graph fragment file (article_graphs.fragment_bytes)
@@ -182,6 +183,7 @@ def _make_rdf(result: ArticleResult, article: Any, tail_nlp: Any = None) -> floa
         data = article_graphs.nquads_bytes(graph)
         result.nquads = data
         result.graph_sha256 = hashlib.sha256(data).hexdigest()
+        result.graph_names = article_graphs.graph_names(graph)
         result.fragments = article_graphs.fragment_bytes(
             [graph_fragment(graph)] if counts["triples"] else [], result.graph_sha256)
         result.trig = article_graphs.trig_chunk_bytes(data, result.graph_sha256)

@@ -125,6 +125,44 @@ def test_clean_run_exits_0_and_writes_outputs_and_state(corpus, tmp_path, model_
     assert "3 articles (3 processed, 0 unchanged)" in result.output
 
 
+def test_graph_files_are_made_durable_before_the_manifest_names_them(corpus, tmp_path,
+                                                                    model_dir, monkeypatch):
+    from pipeline import runner
+    from pipeline.export.atomic import DeferredSync
+
+    events: list[tuple[str, object]] = []
+    real_write, real_sync, real_save = DeferredSync.write, DeferredSync.sync, runner.save_manifest
+
+    def write(self, path, data):
+        events.append(("write", Path(path).name))
+        real_write(self, path, data)
+
+    def sync(self):
+        events.append(("sync", self.pending))
+        real_sync(self)
+
+    def save(path, manifest):
+        events.append(("manifest", sorted(i for i, e in manifest.articles.items()
+                                          if e["status"] == "ok")))
+        real_save(path, manifest)
+
+    monkeypatch.setattr(DeferredSync, "write", write)
+    monkeypatch.setattr(DeferredSync, "sync", sync)
+    monkeypatch.setattr(runner, "save_manifest", save)
+    assert aerokg_run(corpus, tmp_path / "out", model_dir, "--workers", "0").exit_code == 0
+    assert sum(kind == "write" for kind, _ in events) == 3 * len(ARTICLES)  # .nq, .pg.json, .trig
+    unsynced = 0
+    for kind, detail in events:
+        if kind == "write":
+            unsynced += 1
+        elif kind == "sync":
+            assert detail == unsynced
+            unsynced = 0
+        else:
+            assert unsynced == 0, "the manifest was saved before the graph files were synced"
+    assert events[-1] == ("manifest", sorted(ARTICLES))
+
+
 def test_a_failing_article_is_isolated_and_reported(corpus, tmp_path, model_dir, monkeypatch):
     out = tmp_path / "out"
     fail_for(monkeypatch, "beta")

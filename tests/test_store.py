@@ -110,3 +110,48 @@ def test_the_exports_are_the_per_article_graphs(corpus, tmp_path, model_dir):
     union = {q[:3] for q in trig.quads((None, None, None, None))}
     assert set(turtle.default_graph) == union
     assert len(manifest_of(out)["store"]["articles"]) == len(ARTICLES)
+
+
+def test_graph_names_are_those_the_nquads_fill():
+    from rdflib import Graph, Literal, URIRef
+
+    from pipeline.article_graphs import graph_names, nquads_bytes
+    from pipeline.store import article_graph_names
+
+    s, p = URIRef("https://example.org/s"), URIRef("https://example.org/p")
+    graph = Graph(identifier=URIRef("https://example.org/g1"))
+    assert graph_names(graph) == article_graph_names(nquads_bytes(graph)) == []
+    graph.add((s, p, Literal("uno", lang="it")))
+    assert graph_names(graph) == article_graph_names(nquads_bytes(graph)) == [
+        "https://example.org/g1"]
+    dataset = Dataset()
+    dataset.add((s, p, Literal("default")))
+    dataset.graph(URIRef("https://example.org/g2")).add((s, p, Literal("due")))
+    dataset.graph(URIRef("https://example.org/empty"))
+    assert graph_names(dataset) == article_graph_names(nquads_bytes(dataset)) == [
+        "", "https://example.org/g2"]
+
+
+def _quads(article: str, text: str) -> bytes:
+    return (f'<https://example.org/s> <https://example.org/p> "{text}" '
+            f'<https://example.org/{article}> .\n').encode()
+
+
+def test_replace_articles_removes_an_articles_old_graphs_only(tmp_path):
+    from pipeline.store import open_store, replace_articles
+
+    store, fresh = open_store(tmp_path / "store")
+    assert fresh
+    g = {name: NamedNode(f"https://example.org/{name}") for name in ("a", "b", "a2")}
+    first = replace_articles(store, [(None, _quads("a", "one"), "sha-a", None),
+                                     (None, _quads("b", "one"), "sha-b", ["https://example.org/b"])])
+    assert first == [{"sha256": "sha-a", "graphs": ["https://example.org/a"]},
+                     {"sha256": "sha-b", "graphs": ["https://example.org/b"]}]
+    # a changed article: its old graph goes, whether or not the new quads fill it again
+    second = replace_articles(store, [(first[0], _quads("a2", "two"), "sha-a2", None),
+                                      (first[1], _quads("b", "two"), "sha-b2",
+                                       ["https://example.org/b"])])
+    assert second[0]["graphs"] == ["https://example.org/a2"]
+    texts = {name: {q.object.value for q in store.quads_for_pattern(None, None, None, graph)}
+             for name, graph in g.items()}
+    assert texts == {"a": set(), "b": {"two"}, "a2": {"two"}}

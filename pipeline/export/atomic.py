@@ -8,6 +8,14 @@ process is interrupted before the rename, the target keeps its previous content 
 temporary file is removed (a hard kill can leave a ``.NAME.*.tmp`` file behind, never a
 half-written ``NAME``).
 
+Many small files that only count once something else vouches for them (the per-article graph
+files, which the manifest then names) are written with ``durable=False`` through a
+:class:`DeferredSync`: still renamed into place whole, but their fsyncs (two per file: 0.7 ms
+of CPU, and a journal commit each) are left to :meth:`DeferredSync.sync`, one ``syncfs`` for
+them all, which the caller runs before it writes what vouches for them. A process that dies in
+between loses nothing (the kernel still has the data); a power cut can lose files that nothing
+vouches for yet.
+
 >>> from pathlib import Path; import tempfile
 >>> out = Path(tempfile.mkdtemp()) / "graph.ttl"
 >>> atomic_write(out, "<a> <b> <c> .\\n")
@@ -20,13 +28,14 @@ half-written ``NAME``).
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import IO, Any
 
-__all__ = ["atomic_output", "atomic_write"]
+__all__ = ["DeferredSync", "atomic_output", "atomic_write"]
 
 
 def _read_umask() -> int:
@@ -40,13 +49,16 @@ _UMASK = _read_umask()
 
 
 @contextmanager
-def atomic_output(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO[Any]]:
+def atomic_output(path: str | os.PathLike[str], mode: str = "w", *,
+                  durable: bool = True) -> Iterator[IO[Any]]:
     """Open a temporary file next to ``path`` for writing; on a clean exit, fsync it and move it
     onto ``path``; on an exception, delete it and leave ``path`` as it was.
 
     ``mode`` is ``"w"`` (text, UTF-8, newlines written as given) or ``"wb"`` (bytes). The new
     file gets the permissions of the file it replaces, or ``0o666`` less the umask for a new
     file (not the ``0o600`` of :func:`tempfile.mkstemp`). The directory must exist.
+    ``durable=False`` leaves out the fsyncs of the file and of its directory (see
+    :class:`DeferredSync`).
     """
     if mode not in ("w", "wb"):
         raise ValueError(f"mode must be 'w' or 'wb', not {mode!r}")
@@ -67,7 +79,8 @@ def atomic_output(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO[
         with handle:
             yield handle
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
         os.replace(temp_name, target)
     except BaseException:
         if handle is None:  # the descriptor was never handed to a file object
@@ -75,17 +88,99 @@ def atomic_output(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO[
         with suppress(FileNotFoundError):
             os.unlink(temp_name)
         raise
-    _fsync_directory(directory)
+    if durable:
+        _fsync_directory(directory)
 
 
-def atomic_write(path: str | os.PathLike[str], data: bytes | str) -> None:
+def atomic_write(path: str | os.PathLike[str], data: bytes | str, *,
+                 durable: bool = True) -> None:
     """Write ``data`` (``str`` as UTF-8) to ``path`` atomically; see :func:`atomic_output`."""
     if isinstance(data, str):
-        with atomic_output(path, "w") as handle:
+        with atomic_output(path, "w", durable=durable) as handle:
             handle.write(data)
     else:
-        with atomic_output(path, "wb") as handle:
+        with atomic_output(path, "wb", durable=durable) as handle:
             handle.write(data)
+
+
+class DeferredSync:
+    """Atomic writes whose fsyncs wait for :meth:`sync`, which makes all of them durable at
+    once: with Linux's ``syncfs`` (the file system of the first file written; a single call),
+    elsewhere with an fsync of each file and of each of their directories.
+
+    >>> from pathlib import Path; import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> writes = DeferredSync()
+    >>> writes.write(folder / "a.nq", b"<a> <b> <c> .\\n")
+    >>> writes.pending
+    1
+    >>> writes.sync()
+    >>> writes.pending, (folder / "a.nq").read_bytes()
+    (0, b'<a> <b> <c> .\\n')
+    """
+
+    def __init__(self) -> None:
+        self._paths: list[Path] = []
+
+    @property
+    def pending(self) -> int:
+        """Files written since the last :meth:`sync`."""
+        return len(self._paths)
+
+    def write(self, path: str | os.PathLike[str], data: bytes | str) -> None:
+        """:func:`atomic_write` without its fsyncs, until :meth:`sync`."""
+        atomic_write(path, data, durable=False)
+        self._paths.append(Path(path))
+
+    def sync(self) -> None:
+        """Make every file written since the last call durable (an ``OSError`` if that
+        fails; they then stay pending)."""
+        if not self._paths:
+            return
+        if not _syncfs(self._paths[0].parent):
+            for path in dict.fromkeys(self._paths):
+                try:
+                    fd = os.open(path, os.O_RDONLY)
+                except FileNotFoundError:  # replaced or removed since: nothing to keep
+                    continue
+                try:
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
+            for directory in dict.fromkeys(path.parent for path in self._paths):
+                _fsync_directory(directory)
+        self._paths.clear()
+
+
+_LIBC: Any = None
+
+
+def _syncfs(directory: Path) -> bool:
+    """``syncfs`` on the file system of ``directory``; False where there is none (not Linux),
+    ``OSError`` when it fails."""
+    global _LIBC
+    if not sys.platform.startswith("linux"):
+        return False
+    if _LIBC is None:
+        try:
+            import ctypes
+
+            _LIBC = ctypes.CDLL(None, use_errno=True)
+            _LIBC.syncfs  # noqa: B018  (a libc without it: fsync each file)
+        except (OSError, AttributeError):
+            _LIBC = False
+    if not _LIBC:
+        return False
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        if _LIBC.syncfs(fd) != 0:
+            import ctypes
+
+            errno = ctypes.get_errno()
+            raise OSError(errno, f"syncfs: {os.strerror(errno)}", str(directory))
+    finally:
+        os.close(fd)
+    return True
 
 
 def _fsync_directory(directory: Path) -> None:
