@@ -316,8 +316,10 @@ def init_worker(model_path: str, close_fds: tuple[int, ...] = ()) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _die_with_parent()
     from pipeline.gc_pause import ends_with_its_work, gc_paused
+    from pipeline.heap import keep_freed_memory
 
     ends_with_its_work()
+    keep_freed_memory()  # batch after batch of the same sizes (pipeline.heap)
     # spaCy's modules live as long as the worker (load_nlp pauses and freezes for the model)
     with gc_paused(freeze=True):
         from pipeline.nlp import loader
