@@ -221,8 +221,9 @@ def graph_names(graphs: Dataset | Graph) -> list[str]:
     from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
     named = graphs.graphs() if isinstance(graphs, Dataset) else [graphs]
+    # not len(graph): rdflib's memory stores count their triples one by one
     return sorted({"" if graph.identifier == DATASET_DEFAULT_GRAPH_ID else str(graph.identifier)
-                   for graph in named if len(graph)})
+                   for graph in named if next(iter(graph), None) is not None})
 
 
 def triples_nquads(triples: Iterable[tuple[Any, Any, Any]]) -> bytes:
