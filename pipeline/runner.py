@@ -29,10 +29,9 @@ A run:
 Every file is replaced atomically and the graph file of an article is written before its
 manifest entry (which is marked *pending* before the graph file is replaced): a run killed at
 any point leaves the previous outputs intact, and the next run redoes only the unfinished
-articles. The graph files (three per article) are made durable together, with one ``syncfs``,
-just before each save of the manifest that names them (:class:`~pipeline.export.atomic.
-DeferredSync`), not with two fsyncs each: on 1,000 articles with 2 workers that took the main
-process's CPU from 11.6 to 8.3 s, and the run from 45.4 to 43.8 s.
+articles. The graph files (three per article) are made durable together, just before each
+save of the manifest that names them (:class:`~pipeline.export.atomic.DeferredSync`), not
+each with two fsyncs of its own as it is written.
 """
 
 from __future__ import annotations

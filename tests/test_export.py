@@ -756,27 +756,25 @@ def test_atomic_write_permissions_and_content(tmp_path):
             pass
 
 
-@pytest.mark.parametrize("has_syncfs", [True, False])
-def test_deferred_sync_fsyncs_nothing_until_sync(tmp_path, monkeypatch, has_syncfs):
+def test_deferred_sync_fsyncs_nothing_until_sync(tmp_path, monkeypatch):
     synced: list[int] = []
     real_fsync = os.fsync
     monkeypatch.setattr(atomic.os, "fsync", lambda fd: (synced.append(fd), real_fsync(fd)))
-    if not has_syncfs:  # not Linux: each file, then each directory
-        monkeypatch.setattr(atomic, "_syncfs", lambda directory: False)
     (tmp_path / "sub").mkdir()
     writes = atomic.DeferredSync()
     writes.write(tmp_path / "a.nq", b"a")
     writes.write(tmp_path / "sub" / "b.nq", "b")
+    writes.write(tmp_path / "a.nq", b"a2")  # written twice: synced once
     writes.write(tmp_path / "gone.nq", b"c")
     (tmp_path / "gone.nq").unlink()  # removed before the sync: nothing to keep
-    assert synced == [] and writes.pending == 3
-    assert (tmp_path / "a.nq").read_bytes() == b"a"
+    assert synced == [] and writes.pending == 4
+    assert (tmp_path / "a.nq").read_bytes() == b"a2"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.nq", "sub"]  # no temporary files
     writes.sync()
     assert writes.pending == 0
-    assert len(synced) == (0 if has_syncfs else 2 + 2)  # two files, two directories
+    assert len(synced) == 2 + 2  # two files, two directories
     writes.sync()  # nothing pending: nothing done
-    assert len(synced) == (0 if has_syncfs else 4)
+    assert len(synced) == 4
 
 
 def test_run_report(tmp_path):

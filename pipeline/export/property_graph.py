@@ -259,6 +259,13 @@ def merge_fragments(
     return merger.graph()
 
 
+@lru_cache(maxsize=1024)
+def _class_ref(iri: str) -> URIRef:
+    """The URIRef of a class IRI, made once: fragments name a few dozen classes, tens of
+    thousands of times over a corpus (a new URIRef checks its IRI each time)."""
+    return URIRef(iri)
+
+
 class FragmentMerger:
     """:func:`merge_fragments` in two steps: ``add`` fragments as they come (in any order),
     then ``graph()``. A re-run adds the unchanged articles' fragments while it waits for its
@@ -276,7 +283,7 @@ class FragmentMerger:
     def add(self, fragment: dict[str, Any]) -> None:
         article = fragment["article"]
         for subject, classes in fragment["types"].items():
-            self.types[subject].update(URIRef(c) for c in classes)
+            self.types[subject].update(map(_class_ref, classes))
             self.seen_in[subject].add(article)
         for quotation in fragment["quotations"]:
             self.quoted_in[quotation].add(article)
