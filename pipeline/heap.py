@@ -11,10 +11,11 @@ thresholds raised, freed blocks stay in the heap and are reused (about 260 fault
 :func:`keep_freed_memory` does it for the calling process; it does nothing where the C library
 is not glibc (``mallopt`` missing or refusing) or where the user set the allocator's own
 environment variables (``MALLOC_MMAP_THRESHOLD_``, ``MALLOC_TRIM_THRESHOLD_``,
-``GLIBC_TUNABLES``), which then win.
+``GLIBC_TUNABLES``), which then win. It changes the whole process, so it is called in the
+workers only (``tests/test_heap.py`` measures it in a fresh interpreter).
 
->>> keep_freed_memory() in (True, False)
-True
+>>> MMAP_THRESHOLD // 2**20, TRIM_THRESHOLD // 2**20  # MB
+(32, 256)
 """
 
 from __future__ import annotations
