@@ -217,13 +217,18 @@ def graph_names(graphs: Dataset | Graph) -> list[str]:
     >>> graph_names(g)
     ['https://example.org/g']
     """
-    from rdflib import Dataset
     from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
-    named = graphs.graphs() if isinstance(graphs, Dataset) else [graphs]
     # not len(graph): rdflib's memory stores count their triples one by one
     return sorted({"" if graph.identifier == DATASET_DEFAULT_GRAPH_ID else str(graph.identifier)
-                   for graph in named if next(iter(graph), None) is not None})
+                   for graph in _graphs_of(graphs) if next(iter(graph), None) is not None})
+
+
+def _graphs_of(graphs: Dataset | Graph) -> list[Graph]:
+    """Each graph of a ``Dataset``, or the one ``Graph``."""
+    from rdflib import Dataset
+
+    return list(graphs.graphs()) if isinstance(graphs, Dataset) else [graphs]
 
 
 def triples_nquads(triples: Iterable[tuple[Any, Any, Any]]) -> bytes:
@@ -255,15 +260,11 @@ def _sorted_nquads(quads: Iterable[Any]) -> bytes:
 def _oxigraph_quads(graphs: Dataset | Graph) -> Iterator[Any]:
     """rdflib's triples of ``graphs`` as pyoxigraph quads (each term converted once)."""
     from pyoxigraph import DefaultGraph, Quad
-    from rdflib import Dataset
     from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
     term = _oxigraph_term()
-    if isinstance(graphs, Dataset):
-        named = [(graph, graph.identifier) for graph in graphs.graphs()]
-    else:
-        named = [(graphs, graphs.identifier)]
-    for graph, name in named:
+    for graph in _graphs_of(graphs):
+        name = graph.identifier
         graph_name = DefaultGraph() if name == DATASET_DEFAULT_GRAPH_ID else term(name)
         for s, p, o in graph:
             yield Quad(term(s), term(p), term(o), graph_name)

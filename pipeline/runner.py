@@ -280,9 +280,8 @@ class _Run:
         self.last_flush = time.monotonic()
         self.advance: Callable[..., None] = lambda label, step=1: None
         self.shard_folder: Any = None  # pipeline.shards.ShardFolder of a dask run
-        # (id, N-Quads, sha256, graph names or None) to load, and the size of those N-Quads
+        # (id, N-Quads, sha256, graph names or None) to load
         self.store_pending: list[tuple[str, bytes, str, list[str] | None]] = []
-        self.store_pending_bytes = 0
         # the graph files written, made durable together before the manifest names them
         self.graph_writes = DeferredSync()
         self.preloaded = False  # the exports' modules imported (pipeline.export.writer.preload)
@@ -716,8 +715,7 @@ class _Run:
         manifest entry may say "ok" before: the store record in the manifest, which the next
         run checks, changes only once it is loaded)."""
         self.store_pending.append((article_id, nquads, sha256, graph_names))
-        self.store_pending_bytes += len(nquads)
-        if self.store_pending_bytes >= STORE_LOAD_BYTES:
+        if sum(len(pending[1]) for pending in self.store_pending) >= STORE_LOAD_BYTES:
             self.store_load()
 
     def store_load(self) -> None:
@@ -727,7 +725,7 @@ class _Run:
             return
         from pipeline import store as corpus_store
 
-        pending, self.store_pending, self.store_pending_bytes = self.store_pending, [], 0
+        pending, self.store_pending = self.store_pending, []
         held = self.manifest.store.setdefault("articles", {})
         records = corpus_store.replace_articles(
             self.store, [(held.pop(i, None), nquads, sha, names)
@@ -746,7 +744,6 @@ class _Run:
         from pipeline import store as corpus_store
 
         self.store_pending = [p for p in self.store_pending if p[0] != article_id]
-        self.store_pending_bytes = sum(len(p[1]) for p in self.store_pending)
 
         old = self.manifest.store.get("articles", {}).pop(article_id, None)
         if old is not None and self.store is not None:
