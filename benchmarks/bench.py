@@ -503,8 +503,9 @@ def _two_worker_ceiling(size: dict) -> list[str]:
         bound, bound_note = per_round(size, lambda r: (2 * r["end_to_end"]["1"]["seconds"]
                                                        / r["end_to_end"]["1"]["cpu_seconds"]))
         lines.append(f"- the work's ceiling: the 1-worker run used {one['cpu_seconds']:.1f} CPU "
-                     f"seconds in {one['seconds']:.1f} s (its worker parses while the main "
-                     f"process maps: {cores:.2f}{cores_note} cores busy on average); spread "
+                     f"seconds in {one['seconds']:.1f} s (its worker parses and maps while "
+                     f"the main process writes: {cores:.2f}{cores_note} cores busy on average); "
+                     "spread "
                      "over both cores at full speed, the same work would take "
                      f"{one['cpu_seconds'] / 2:.1f} s: 2 workers doing it can be at most "
                      f"{bound:.2f}x{bound_note} as fast as one")

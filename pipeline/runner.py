@@ -103,8 +103,7 @@ STORE_LOAD_BYTES = 8 << 20
 #: The corpus store is flushed to disk after this many article graphs (bounded memory).
 STORE_FLUSH_ARTICLES = 100
 #: A run that submits this many articles is a long one: the main process then imports the
-#: exports' modules ahead and, with one worker, loads the pipeline too to run its rule-based tail
-#: components (worth the second or two these take).
+#: exports' modules ahead, between results (worth the second these take).
 LONG_RUN_ARTICLES = 48
 MANIFEST_FLUSH_SECONDS = 2.0  # the manifest is written at most this often while processing
 
@@ -285,8 +284,6 @@ class _Run:
         # the graph files written, made durable together before the manifest names them
         self.graph_writes = DeferredSync()
         self.preloaded = False  # the exports' modules imported (pipeline.export.writer.preload)
-        self.warmed = False  # the mapping stage's tables built (pipeline.workers.warm_mapping)
-        self.tail_taken = False  # the pipeline loaded here too (workers.Processor.take_tail)
         self.submitted = 0  # articles handed to the processor this run
         self.prefetch: Any = None  # pipeline.export.writer.FragmentPrefetch, see prefetch_export
         self.graph_names: set[str] | None = None  # the graph files there when reading began
@@ -538,22 +535,7 @@ class _Run:
         self.start_processor()
         for article, why in batch:
             self.why[article.id] = why
-        # One worker: the first batch is mapped in the worker, so that a re-run of a few
-        # changed articles never loads spaCy here; from the second on, the worker ships
-        # parsed Docs and this process maps them, alongside.
-        warm = (not self.warmed and self.submitted >= self.batch_size
-                and getattr(self.processor, "can_ship_docs", False)
-                and self.processor.start_shipping_docs())
         self.processor.submit([article for article, _ in batch])
-        if warm:
-            # the worker is still busy with the first batch (or loading the model): this
-            # process builds the mapping stage's tables for the Docs it will ship
-            from pipeline.gc_pause import gc_paused
-            from pipeline.workers import warm_mapping
-
-            self.warmed = True
-            with gc_paused(freeze=True):  # tables kept for the run (pipeline.gc_pause)
-                self.add_seconds("preload", warm_mapping)
         self.submitted += len(batch)
         long_run = (self.submitted >= LONG_RUN_ARTICLES
                     and getattr(self.processor, "workers", 1) > 0)
@@ -565,11 +547,6 @@ class _Run:
 
             self.preloaded = True
             self.add_seconds("preload", preload)
-        if long_run and self.warmed and not self.tail_taken:
-            # and, with one worker shipping Docs, it takes over the pipeline's rule-based
-            # tail (workers.tail_components), so that the worker parses sooner
-            self.tail_taken = True
-            self.seconds["load_model"] += self.processor.take_tail()
         for article, result in self.processor.results():
             self.handle(article, result)
 
@@ -624,8 +601,7 @@ class _Run:
         """While the workers finish, make ready what comes next: the property-graph fragments
         of the articles read unchanged (a re-run's), merged, which the export then need not
         read again, and the exports' modules, until a result is ready. (The workers make
-        their articles' RDF: this process needs none of the mapping stage unless it maps
-        shipped Docs, for which it was warmed already.)"""
+        their articles' RDF: this process needs none of the mapping stage.)"""
         from pipeline.export.writer import preload
         from pipeline.gc_pause import gc_paused
 

@@ -9,17 +9,18 @@ same function can run on other executors (e.g. Dask).
 :class:`Processor` feeds batches to the workers with a bounded number in flight (memory does
 not grow with the corpus) and gives the results back in input order. Even one worker is a
 process of its own, so the main process (reading and decoding articles, writing graph files,
-the store and the manifest) works alongside it. Where the mapping stage runs follows the cores:
-with several workers, each does the whole of it for its articles (entities, quantities,
-relation rules, RDF) and sends back the article's files, so the main process only reads and
-writes and more workers are not held back by it (on 300 articles with 2 workers, its CPU went
-from 10.5-12.6 s to 7.6-8.6 s when the RDF moved to the workers, the run's time the same or a
-little less); with one worker, the main process has a core of its own, so the worker only
-parses and sends each Doc as spaCy serialises it (``DocBin`` bytes, :func:`doc_bytes`) and
-the main process does the whole mapping stage (:func:`finish`): the worker, the slower of the
-two, parses without pause (on 1,000 articles: 105 s -> 98 s; the graph is the same bytes
-either way). ``workers=0`` runs everything in the calling
-process, without a pool (for debugging and profiling). A worker process that dies (segfault,
+the store and the manifest) works alongside it. Each worker does the whole of the NLP and
+mapping stages for its articles (entities, quantities, relation rules, RDF) and sends back the
+article's files, so the main process only reads and writes: ``--workers N`` is N processes'
+worth of that work, and more workers are not held back by the main process (on 300 articles
+with 2 workers, its CPU went from 10.5-12.6 s to 7.6-8.6 s when the RDF moved to the workers,
+the run's time the same or a little less). One worker used to ship its parsed Docs (spaCy's
+``DocBin`` bytes) for the main process to map: a ``--workers 1`` run then kept 1.4 cores
+busy, more than it asked for, and on a one-core machine, where one worker is the default, it
+ran 15-20% slower than mapping in the worker (200 articles pinned to one core, two
+alternating pairs: 22.2-25.1 s against 19.0-21.0 s), the Docs serialised for nothing.
+``workers=0`` runs everything in the calling process, without a pool (for debugging and
+profiling). A worker process that dies (segfault,
 ``os._exit``, OOM kill) fails only the article it was working on: the batches in flight are
 run again one article at a time in a fresh pool, and the article that kills its worker again
 is failed with that reason.
@@ -36,13 +37,12 @@ from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["ArticleResult", "Processor", "analyse_article", "default_workers", "doc_bytes",
-           "finish", "graph_document", "init_worker", "map_article", "process_batch",
-           "read_doc", "run_batch", "tail_components", "warm_mapping"]
+__all__ = ["ArticleResult", "Processor", "analyse_article", "default_workers", "finish",
+           "graph_document", "init_worker", "map_article", "process_batch", "run_batch",
+           "warm_mapping"]
 
 _NLP: Any = None  # the worker's spaCy pipeline, loaded once by init_worker
 
@@ -62,48 +62,20 @@ class ArticleResult:
     fragments: bytes = b""  # its property-graph fragment file (article_graphs.fragment_bytes)
     trig: bytes = b""  # its TriG chunk file (article_graphs.trig_chunk_bytes)
     document: Any = None  # the typed Document, while the RDF is still to be made (finish)
-    doc_bytes: bytes = b""  # or its parsed Doc (spaCy DocBin bytes), still to be analysed
-    lang: str = ""  # the pipeline's language, to read doc_bytes back
-    tail: tuple[str, ...] = ()  # components still to run on that Doc (tail_components)
     error: tuple[str, str, str] | None = None  # (stage, exception class, reason)
     seconds: dict = field(default_factory=dict)  # nlp / mapping time spent on it
 
 
-def warm_mapping(lang: str = "it") -> None:
-    """Import the mapping stage and build its tables (gazetteer, Italian lexicon, a Vocab to
-    read shipped Docs into: about 2 s together) ahead of the first article: the main process
-    of a one-worker run, which maps the Docs the worker ships, does it while the worker loads
-    the model."""
+def warm_mapping() -> None:
+    """Import the mapping stage and build its tables (gazetteer, Italian lexicon: about 2 s
+    together) ahead of the first article, for a process that keeps them for many runs (the
+    daemon's)."""
     from pipeline.mapping import entities, rdf  # noqa: F401
     from pipeline.nlp import analyse, relations  # noqa: F401
     from pipeline.nlp.gazetteer import italian_lexicon, lookup
 
     lookup("")
     italian_lexicon()
-    _reader(lang)
-
-
-def tail_components(nlp: Any) -> tuple[str, ...]:
-    """The rule-based components at the end of ``nlp``, after its last trained one (for the
-    shipped model: entity-edge trimming, the domain entity ruler, amounts and dates): they
-    need the parsed Doc only, so a one-worker run can leave them to the main process, which
-    has a core of its own, and the worker parses the next articles sooner (they are about 7%
-    of its time). Empty if the pipeline ends with a trained component.
-
-    >>> import spacy
-    >>> nlp = spacy.blank("it")
-    >>> _ = nlp.add_pipe("ner"), nlp.add_pipe("sentencizer"), nlp.add_pipe("aerokg_quantities")
-    >>> tail_components(nlp)
-    ('sentencizer', 'aerokg_quantities')
-    """
-    from spacy.pipeline import TrainablePipe
-
-    tail: list[str] = []
-    for name, component in reversed(nlp.pipeline):
-        if isinstance(component, TrainablePipe):
-            break
-        tail.insert(0, name)
-    return tuple(tail)
 
 
 def default_workers() -> int:
@@ -133,49 +105,28 @@ def map_article(article: Any, doc: Any) -> tuple[Any, dict, list[str]]:
     return graph_document(analyse_article(article, doc))
 
 
-def finish(result: ArticleResult, article: Any = None, tail_nlp: Any = None) -> ArticleResult:
-    """Make the RDF of a result that still carries its Document (analysed where it was
-    parsed), or its parsed Doc (``ship_docs=True``: analysed here first, which needs
-    ``article``, and ``tail_nlp``, the same pipeline, if the Doc still lacks its tail
-    components): its N-Quads, their sha256, its property-graph fragments, TriG chunk and
-    counts. The Document is dropped; a failure is recorded in ``result.error`` like any
-    other."""
+def finish(result: ArticleResult) -> ArticleResult:
+    """Make the RDF of a result that carries its Document: its N-Quads, their sha256, its
+    property-graph fragments, TriG chunk and counts. The Document is dropped; a failure is
+    recorded in ``result.error`` like any other."""
     started = time.perf_counter()
-    tail_seconds = 0.0
     try:
-        tail_seconds = _make_rdf(result, article, tail_nlp)
+        _make_rdf(result)
     finally:
-        result.seconds["nlp"] = result.seconds.get("nlp", 0.0) + tail_seconds
         result.seconds["mapping"] = (result.seconds.get("mapping", 0.0)
-                                     + time.perf_counter() - started - tail_seconds)
+                                     + time.perf_counter() - started)
     return result
 
 
-def _make_rdf(result: ArticleResult, article: Any, tail_nlp: Any = None) -> float:
-    """:func:`finish` without its timing; returns the seconds the tail components took
-    (NLP time, not mapping)."""
+def _make_rdf(result: ArticleResult) -> None:
+    """:func:`finish` without its timing."""
     from pipeline import article_graphs
     from pipeline.export.property_graph import graph_fragment
 
-    stage, tail_seconds = "mapping", 0.0
-    if result.doc_bytes and result.error is None:
-        data, result.doc_bytes = result.doc_bytes, b""
-        try:
-            doc = read_doc(data, result.lang)
-            if result.tail:
-                if tail_nlp is None:
-                    raise RuntimeError(f"the Doc still needs {', '.join(result.tail)}: "
-                                       "finish() needs the pipeline (tail_nlp)")
-                tailing = time.perf_counter()
-                for name in result.tail:
-                    doc = tail_nlp.get_pipe(name)(doc)
-                tail_seconds = time.perf_counter() - tailing
-            result.document = analyse_article(article, doc)
-        except Exception as err:  # noqa: BLE001  (one bad article never kills the batch)
-            result.error = ("mapping", type(err).__name__, _reason(err))
     document, result.document = result.document, None
     if document is None or result.error is not None:
-        return tail_seconds
+        return
+    stage = "mapping"
     try:
         graph, counts, warnings = graph_document(document)
         del document
@@ -190,64 +141,6 @@ def _make_rdf(result: ArticleResult, article: Any, tail_nlp: Any = None) -> floa
         result.counts, result.warnings = counts, list(warnings)
     except Exception as err:  # noqa: BLE001  (one bad article never kills the batch)
         result.error = (stage, type(err).__name__, _reason(err))
-    return tail_seconds
-
-
-#: Docs read back by this process per Vocab: the strings of every article would otherwise stay
-#: in one StringStore for the whole run (memory growing with the corpus).
-_VOCAB_DOCS = 200
-_READER: dict[str, Any] = {}  # lang -> [vocab, docs read with it]
-
-
-@contextmanager
-def _msgpack_without_entry_points() -> Iterator[None]:
-    """srsly looks up msgpack encoders and decoders, entry points of installed packages
-    included, on every call: a scan of every installed distribution, four times per Doc
-    (half the cost of serialising one). Docs hold plain values only, so the encoders
-    registered in code do."""
-    import srsly
-
-    registries = (srsly.msgpack_encoders, srsly.msgpack_decoders)
-    saved = [registry.entry_points for registry in registries]
-    for registry in registries:
-        registry.entry_points = False
-    try:
-        yield
-    finally:
-        for registry, value in zip(registries, saved, strict=True):
-            registry.entry_points = value
-
-
-def doc_bytes(doc: Any) -> bytes:
-    """A parsed Doc as spaCy serialises it (``DocBin``: annotations, span groups, extension
-    values), to be analysed in another process (:func:`read_doc`)."""
-    from spacy.tokens import DocBin
-
-    with _msgpack_without_entry_points():
-        return DocBin(docs=[doc], store_user_data=True).to_bytes()
-
-
-def read_doc(data: bytes, lang: str) -> Any:
-    """The Doc of :func:`doc_bytes`, on a Vocab of language ``lang`` (lexical attributes such
-    as ``like_num`` come from the language, the rest from the bytes)."""
-    from spacy.tokens import DocBin
-
-    reader = _reader(lang)
-    reader[1] += 1
-    with _msgpack_without_entry_points():
-        [doc] = DocBin(store_user_data=True).from_bytes(data).get_docs(reader[0])
-    return doc
-
-
-def _reader(lang: str) -> list[Any]:
-    """``[vocab, docs read with it]`` for language ``lang``: a fresh Vocab every
-    ``_VOCAB_DOCS`` Docs."""
-    import spacy
-
-    reader = _READER.get(lang)
-    if reader is None or reader[1] >= _VOCAB_DOCS:
-        reader = _READER[lang] = [spacy.blank(lang).vocab, 0]
-    return reader
 
 
 def _reason(error: BaseException) -> str:
@@ -255,25 +148,19 @@ def _reason(error: BaseException) -> str:
     return text if len(text) <= 500 else text[:497] + "..."
 
 
-def run_batch(nlp: Any, articles: list[Any], ship_docs: bool = False,
-              tail_here: bool = True) -> list[ArticleResult]:
+def run_batch(nlp: Any, articles: list[Any]) -> list[ArticleResult]:
     """The results of :func:`iter_batch`, as a list."""
-    return list(iter_batch(nlp, articles, ship_docs, tail_here))
+    return list(iter_batch(nlp, articles))
 
 
-def iter_batch(nlp: Any, articles: list[Any], ship_docs: bool = False,
-               tail_here: bool = True) -> Iterator[ArticleResult]:
+def iter_batch(nlp: Any, articles: list[Any]) -> Iterator[ArticleResult]:
     """NLP (``nlp.pipe`` over the batch; one article at a time if the batch fails, to find
     the one that fails) then mapping, one article at a time. Each Doc is dropped as soon as
-    its article is mapped. With ``ship_docs=True`` each result carries the parsed Doc itself
-    (:func:`doc_bytes`) instead, and the whole mapping stage is left to :func:`finish`
-    elsewhere (the main process, while this worker goes on with the next batch); with
-    ``tail_here=False`` as well, so are the pipeline's :func:`tail_components`."""
-    tail = tail_components(nlp) if ship_docs and not tail_here else ()
+    its article is mapped."""
     parsing = time.perf_counter()
     try:
         docs: list[Any] | None = list(nlp.pipe([a.text for a in articles],
-                                               batch_size=len(articles), disable=tail))
+                                               batch_size=len(articles)))
     except Exception:  # noqa: BLE001
         docs = None
     share = (time.perf_counter() - parsing) / max(1, len(articles))
@@ -284,7 +171,7 @@ def iter_batch(nlp: Any, articles: list[Any], ship_docs: bool = False,
         else:
             parsing = time.perf_counter()
             try:
-                [doc] = nlp.pipe([article.text], disable=tail)
+                [doc] = nlp.pipe([article.text])
             except Exception as err:  # noqa: BLE001
                 result.error = ("nlp", type(err).__name__, _reason(err))
                 yield result
@@ -293,15 +180,12 @@ def iter_batch(nlp: Any, articles: list[Any], ship_docs: bool = False,
                 result.seconds["nlp"] = time.perf_counter() - parsing
         analysing = time.perf_counter()
         try:
-            if ship_docs:
-                result.doc_bytes, result.lang, result.tail = doc_bytes(doc), nlp.lang, tail
-            else:
-                result.document = analyse_article(article, doc)
+            result.document = analyse_article(article, doc)
         except Exception as err:  # noqa: BLE001  (one bad article never kills the batch)
             result.error = ("mapping", type(err).__name__, _reason(err))
         del doc
         result.seconds["mapping"] = time.perf_counter() - analysing
-        yield result if ship_docs else finish(result)
+        yield finish(result)
 
 
 def init_worker(model_path: str, close_fds: tuple[int, ...] = ()) -> None:
@@ -327,12 +211,9 @@ def init_worker(model_path: str, close_fds: tuple[int, ...] = ()) -> None:
     _NLP = loader.load_nlp(model_path)
 
 
-def process_batch(articles: list[Any], ship_docs: bool = False,
-                  tail_here: bool = True) -> list[ArticleResult]:
-    """Articles in -> their results out, with the worker's pipeline (see :func:`init_worker`);
-    ``ship_docs``: parsed Docs (``tail_here=False``: without the tail components) out, for the
-    caller to :func:`finish`."""
-    return run_batch(_NLP, articles, ship_docs, tail_here)
+def process_batch(articles: list[Any]) -> list[ArticleResult]:
+    """Articles in -> their results out, with the worker's pipeline (see :func:`init_worker`)."""
+    return run_batch(_NLP, articles)
 
 
 def _processes_of(pool: ProcessPoolExecutor | None) -> list[Any]:
@@ -381,15 +262,6 @@ class Processor:
         self.in_flight: deque[tuple[list[Any], Future]] = deque()
         self.ready: deque[tuple[Any, ArticleResult]] = deque()
         self.max_in_flight = 8 * max(1, self.workers)  # tasks submitted ahead: bounded memory
-        # One worker leaves a core to this process: it ships parsed Docs and the whole mapping
-        # stage runs here. With more, this process would be the bottleneck: workers map.
-        # The caller turns shipping on (the main process then needs spaCy and the mapping
-        # tables: a couple of seconds, worth it for a run of more than a few articles).
-        self.can_ship_docs = self.workers == 1
-        self.ship_docs = False
-        # ...and once it has loaded the pipeline too (take_tail), the worker leaves the tail
-        # components to it
-        self.tail_nlp: Any = None
         self.local: Iterator[tuple[Any, ArticleResult]] | None = None
         self.load_seconds = 0.0
 
@@ -405,26 +277,6 @@ class Processor:
             self.load_seconds += time.perf_counter() - started
         # results come out one by one, each written by the caller before the next is mapped
         self.local = zip(batch, iter_batch(self.nlp, batch), strict=True)
-
-    def start_shipping_docs(self) -> bool:
-        """From the next batch on, the one worker ships parsed Docs (see ``can_ship_docs``);
-        whether it will."""
-        self.ship_docs = self.can_ship_docs
-        return self.ship_docs
-
-    def take_tail(self) -> float:
-        """One worker (``ship_docs``): load the pipeline in this process too, and from the
-        next batch on run its :func:`tail_components` here, on the Docs the worker ships.
-        For a long run (the load takes a second or two). Returns the seconds it took."""
-        if not self.ship_docs or self.tail_nlp is not None:
-            return 0.0
-        from pipeline.nlp import loader
-
-        started = time.perf_counter()
-        nlp = loader.load_nlp(self.model_path)
-        if tail_components(nlp):
-            self.tail_nlp = nlp
-        return time.perf_counter() - started
 
     def start(self, processes: int | None = None) -> None:
         """Start worker processes now (each loads the pipeline in its initializer) instead
@@ -475,14 +327,7 @@ class Processor:
             while len(self.in_flight) >= self.max_in_flight:
                 self._collect_head()
             chunk = batch[start:start + self.task_size]
-            self.in_flight.append((chunk, self.pool.submit(process_batch, chunk, *self._task())))
-
-    def _task(self) -> tuple[bool, bool]:
-        """:func:`process_batch`'s ``ship_docs`` and ``tail_here``: the worker maps its
-        articles, unless it ships parsed Docs (one worker, once the caller turned it on: the
-        mapping stage, and the tail components once this process has loaded them, are done
-        here, alongside, by :func:`finish`)."""
-        return self.ship_docs, self.tail_nlp is None
+            self.in_flight.append((chunk, self.pool.submit(process_batch, chunk)))
 
     def _collect_head(self) -> None:
         batch, future = self.in_flight.popleft()
@@ -503,7 +348,7 @@ class Processor:
             for article in batch:
                 self.pool = self.pool or self._new_pool()
                 try:
-                    [result] = self.pool.submit(process_batch, [article], *self._task()).result()
+                    [result] = self.pool.submit(process_batch, [article]).result()
                 except BrokenProcessPool as err:
                     self._shutdown()
                     result = ArticleResult(article.id, error=(
@@ -525,8 +370,7 @@ class Processor:
                 self._collect_head()
             if not self.ready:
                 return
-            article, result = self.ready.popleft()
-            yield article, finish(result, article, self.tail_nlp)
+            yield self.ready.popleft()
 
     def drain(self) -> Iterator[tuple[Any, ArticleResult]]:
         if self.local is not None:
@@ -536,8 +380,7 @@ class Processor:
             if not self.ready:
                 self._collect_head()
             while self.ready:
-                article, result = self.ready.popleft()
-                yield article, finish(result, article, self.tail_nlp)
+                yield self.ready.popleft()
 
     def _shutdown(self) -> None:
         pool, self.pool = self.pool, None
@@ -553,4 +396,4 @@ class Processor:
     def close(self) -> None:
         self.in_flight.clear()
         self._shutdown()
-        self.nlp = self.tail_nlp = None
+        self.nlp = None

@@ -1,15 +1,15 @@
 """CPU time of the mapping stage per article, by part, optionally against another git ref.
 
 Parses the articles once (``../shared/corpus/dev/*.txt`` and the seed, never copied into this
-repository) up to the pipeline's rule-based tail (:func:`pipeline.workers.tail_components`:
-entity-edge trimming, the domain entity ruler, amounts and dates), then times, on the parsed
-Docs: each tail component (NLP stage, but run where the mapping runs in a one-worker run), and
-the mapping stage: the analysis (each relation rule module, and the rest) and the RDF (entity
-resolution, the article's graph, its N-Quads, its property-graph fragment, its TriG chunk). Each
-part is the best of ``--passes`` passes, in process CPU time, per article.  ``--against REF``
-measures REF too, from a temporary git worktree, in rounds that alternate between the two (this
-VM's speed drifts by 10-20% within an hour: only runs minutes apart compare), and prints both
-side by side with the ratio of the medians.
+repository) up to the pipeline's rule-based tail (:func:`tail_components`: entity-edge
+trimming, the domain entity ruler, amounts and dates), then times, on the parsed Docs: each
+tail component (NLP stage, rules over the parsed Doc), and the mapping stage: the analysis
+(each relation rule module, and the rest) and the RDF (entity resolution, the article's graph,
+its N-Quads, its property-graph fragment, its TriG chunk). Each part is the best of
+``--passes`` passes, in process CPU time, per article. ``--against REF`` measures REF too, from
+a temporary git worktree, in rounds that alternate between the two (this VM's speed drifts by
+10-20% within an hour: only runs minutes apart compare), and prints both side by side with the
+ratio of the medians.
 
 
     python scripts/benchmark_mapping.py [--corpus DIR] [--passes 5] [--rounds 3] [--against REF]
@@ -28,14 +28,29 @@ import time
 from collections import defaultdict
 from importlib import import_module
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 SOURCES = [REPO.parent / "shared" / "corpus" / "dev", REPO / "corpus"]
 
 
+def tail_components(nlp: Any) -> tuple[str, ...]:
+    """The rule-based components at the end of ``nlp``, after its last trained one."""
+    from spacy.pipeline import TrainablePipe
+
+    tail: list[str] = []
+    for name, component in reversed(nlp.pipeline):
+        if isinstance(component, TrainablePipe):
+            break
+        tail.insert(0, name)
+    return tuple(tail)
+
+
 def measure(sources: list[Path], passes: int) -> dict[str, float]:
     """ms per article of each part of the mapping stage, best of ``passes``, this process."""
     import hashlib
+
+    from spacy.tokens import DocBin
 
     from pipeline import article_graphs, workers
     from pipeline.corpus import iter_corpus
@@ -49,9 +64,9 @@ def measure(sources: list[Path], passes: int) -> dict[str, float]:
     if not articles:
         sys.exit("no articles in " + ", ".join(map(str, sources)))
     nlp = load_nlp(None)
-    tail = workers.tail_components(nlp)
-    with nlp.select_pipes(disable=list(tail)):
-        parsed = [workers.doc_bytes(doc)
+    tail = tail_components(nlp)
+    with nlp.select_pipes(disable=list(tail)):  # each pass reads a fresh copy of each Doc
+        parsed = [DocBin(docs=[doc], store_user_data=True).to_bytes()
                   for doc in nlp.pipe([a.text for a in articles], batch_size=8)]
 
     spent: defaultdict[str, float] = defaultdict(float)
@@ -71,7 +86,7 @@ def measure(sources: list[Path], passes: int) -> dict[str, float]:
     for _ in range(passes):
         spent.clear()
         for article, data in zip(articles, parsed, strict=True):
-            doc = workers.read_doc(data, "it")
+            [doc] = DocBin(store_user_data=True).from_bytes(data).get_docs(nlp.vocab)
             clock = time.process_time()
 
             def lap(part: str) -> None:

@@ -46,67 +46,58 @@ def test_two_workers_give_the_same_bytes_as_one(corpus, tmp_path, model_dir):
     assert report_of(two)["totals"] == report_of(one)["totals"]
 
 
-def test_a_long_one_worker_run_runs_the_tail_here_and_gives_the_same_bytes(
-        corpus, tmp_path, model_dir, monkeypatch):
-    """Past LONG_RUN_ARTICLES, one worker ships Docs without the pipeline's rule-based tail and
-    the main process runs it: the same files as a run in one process."""
+def test_one_worker_maps_its_articles_itself(corpus, tmp_path, model_dir, monkeypatch):
+    """``--workers 1`` is one process's worth of NLP and mapping: the worker makes each
+    article's RDF and the main process neither parses nor maps (it only reads and writes),
+    even in a long run."""
     from pipeline import runner
 
-    taken = []
-    real = workers.Processor.take_tail
+    mapped_in = []
+    real = workers.graph_document
 
-    def take_tail(self):
-        seconds = real(self)
-        taken.append(workers.tail_components(self.tail_nlp) if self.tail_nlp else ())
-        return seconds
+    def graph_document(document):
+        mapped_in.append(os.getpid())
+        return real(document)
 
     monkeypatch.setattr(runner, "LONG_RUN_ARTICLES", 2)
-    monkeypatch.setattr(workers.Processor, "take_tail", take_tail)
-    here, one = tmp_path / "here", tmp_path / "one"
-    assert aerokg_run(corpus, here, model_dir, "--workers", "0").exit_code == 0
-    assert aerokg_run(corpus, one, model_dir, "--workers", "1").exit_code == 0
-    assert taken == [("sentencizer", "entity_ruler")]  # nothing trained: all of it is tail
-    assert outputs(one) == outputs(here)
-    assert graph_files(one) == graph_files(here)
+    monkeypatch.setattr(workers, "graph_document", graph_document)  # the forked worker sees it
+    out = tmp_path / "out"
+    assert aerokg_run(corpus, out, model_dir, "--workers", "1").exit_code == 0
+    assert mapped_in == []  # not once in this process
+    assert report_of(out)["totals"]["processed"] == len(ARTICLES) + 9
+    assert all(data for data in graph_files(out).values())
 
 
 def test_a_one_worker_rerun_of_an_edited_article(corpus, tmp_path, model_dir, monkeypatch):
     """A re-run with one edited article: the worker is started before the corpus is read
-    (a file is newer than the manifest), maps its one batch itself (no Docs shipped, so this
-    process needs no spaCy), the unchanged articles' fragments are merged while it works, and
-    the files are those of a clean run."""
+    (a file is newer than the manifest), the unchanged articles' fragments are merged while it
+    works, and the files are those of a clean run."""
     from pipeline import runner
     from pipeline.export import writer
 
-    guesses, shipped, prefetched = [], [], []
+    guesses, prefetched = [], []
     real_guess, real_add = runner._Run.workers_to_start, writer.FragmentPrefetch.add
-    real_submit = workers.Processor.submit
 
     def workers_to_start(self):
         guesses.append(real_guess(self))
         return guesses[-1]
-
-    def submit(self, batch):
-        shipped.append(self.ship_docs)
-        return real_submit(self, batch)
 
     def add(self, files, shas):
         prefetched.append(sorted(path.name for path in files))
         return real_add(self, files, shas)
 
     monkeypatch.setattr(runner._Run, "workers_to_start", workers_to_start)
-    monkeypatch.setattr(workers.Processor, "submit", submit)
     monkeypatch.setattr(writer.FragmentPrefetch, "add", add)
     out, clean = tmp_path / "out", tmp_path / "clean"
     assert aerokg_run(corpus, out, model_dir, "--workers", "1").exit_code == 0
-    assert guesses == [1] and shipped[0] is False and any(shipped)  # long: ships from #2
+    assert guesses == [1]
     assert aerokg_run(corpus, out, model_dir, "--workers", "1").exit_code == 0
     assert guesses == [1, 0]  # nothing newer than the manifest
     edited = corpus / "extra3.txt"
     edited.write_text("title: extra 3\n\nLa FIAT e Mario a Torino.\n", encoding="utf-8")
-    guesses.clear(), shipped.clear(), prefetched.clear()
+    guesses.clear(), prefetched.clear()
     assert aerokg_run(corpus, out, model_dir, "--workers", "1").exit_code == 0
-    assert guesses == [1] and shipped == [False]
+    assert guesses == [1]
     assert len(prefetched) == 2 and len(prefetched[0]) == len(ARTICLES) + 8
     assert not any(name.startswith("extra3-") for name in prefetched[0])
     assert len(prefetched[1]) == 1 and prefetched[1][0].startswith("extra3-")
@@ -143,7 +134,7 @@ def test_a_rerun_of_a_small_edit_starts_one_worker_of_two(corpus, tmp_path, mode
     assert sizes == [2, 1, 2]  # more bytes than one worker's share
 
 
-def _echo_batch(articles, ship_docs=False, tail_here=True):
+def _echo_batch(articles):
     return [workers.ArticleResult(article.id, counts={"pid": os.getpid()})
             for article in articles]
 
@@ -258,55 +249,3 @@ def test_process_batch_is_plain_data_in_and_out(model_dir):
         workers._NLP = None
     assert result.error is None and result.nquads and result.counts["entities"] >= 1
     assert pickle.loads(pickle.dumps(result)) == result
-
-
-@pytest.mark.parametrize("tail_here", [True, False], ids=["whole-doc", "tail-in-main"])
-def test_a_parsed_doc_shipped_to_the_main_process_maps_to_the_same_graph(shipped_nlp,
-                                                                          tail_here):
-    """With one worker the Doc crosses as spaCy's DocBin bytes and the main process maps it:
-    entities with their gazetteer ids, sentences, amount/date span groups and their extension
-    values must survive, so the graph is the same bytes as mapping it where it was parsed.
-    In a long run the worker also leaves the rule-based tail of the pipeline (entity edges,
-    domain ruler, amounts and dates) to the main process: the same bytes again."""
-    import pickle
-    from pathlib import Path
-
-    from pipeline.corpus import iter_corpus
-
-    dev = Path(__file__).parent / "data" / "wikinews-dev"
-    seed = Path(__file__).resolve().parents[1] / "corpus"
-    articles = sorted((a for a in iter_corpus([dev, seed]) if hasattr(a, "text")),
-                      key=lambda a: a.id)
-    direct = workers.run_batch(shipped_nlp, articles)
-    shipped = workers.run_batch(shipped_nlp, articles, ship_docs=True,
-                                tail_here=tail_here)
-    assert all(r.doc_bytes and r.document is None for r in shipped)
-    tail = () if tail_here else workers.tail_components(shipped_nlp)
-    assert all(r.tail == tail for r in shipped)
-    if not tail_here:
-        assert tail == ("aerokg_entity_edges", "aerokg_domain_ruler", "aerokg_quantities")
-        lost = workers.finish(pickle.loads(pickle.dumps(shipped[0])), articles[0])
-        assert lost.error is not None and "tail_nlp" in lost.error[2]  # never silently less
-    shipped = [workers.finish(pickle.loads(pickle.dumps(r)), a,
-                              None if tail_here else shipped_nlp)
-               for r, a in zip(shipped, articles, strict=True)]
-    for one, other in zip(direct, shipped, strict=True):
-        assert other.error is None, other.error
-        assert (other.nquads, other.counts, other.fragments) == (
-            one.nquads, one.counts, one.fragments), one.article_id
-    assert sum(r.counts.get("relations", 0) for r in direct) > 50  # a real test of the rules
-
-
-def test_where_the_mapping_stage_runs_follows_the_workers():
-    """Several workers map their articles themselves (the main process only reads and
-    writes); one worker does too until the caller has it ship parsed Docs, whose mapping the
-    main process then does (and the tail components, once it has loaded them)."""
-    two = workers.Processor("unused", 2)
-    assert not two.start_shipping_docs()
-    assert two._task() == (False, True)  # ship_docs, tail_here
-    one = workers.Processor("unused", 1)
-    assert one._task() == (False, True)
-    assert one.start_shipping_docs()
-    assert one._task() == (True, True)
-    one.tail_nlp = object()
-    assert one._task() == (True, False)
