@@ -488,8 +488,8 @@ def _cpu(row: dict) -> str:
 def _two_worker_ceiling(size: dict) -> list[str]:
     """What the machine and the work allow a 2-worker run, from this run's own numbers: the
     parse's own scaling on two independent processes, the 1-worker run's CPU seconds spread
-    over both cores, and the 2-worker run's own (its work is not the same: no ``DocBin``
-    round trip, no second copy of the pipeline in the main process)."""
+    over both cores, and the 2-worker run's own (its work is not quite the same: a second
+    model load, smaller tasks)."""
     one, two = size["end_to_end"]["1"], size["end_to_end"].get("2", {})
     lines = []
     if size.get("nlp_split"):
