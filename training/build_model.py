@@ -11,7 +11,7 @@ Steps (each seeded; `spacy train` runs with the configs in training/configs/):
 4. ``ner``      - PER/ORG/LOC NER on KIND + WikiNEuRal silver, with gazetteer features (from
                   pretrained weights with --pretrain)                  -> training/runs/ner
 5. ``ner-more`` - 5,000 more stage-4 steps from its last checkpoint     -> training/runs/ner-more
-6. ``ner-continue`` - fine-tune that NER on gold KIND news alone        -> training/runs/ner-continue
+6. ``ner-continue`` - fine-tune that NER on gold KIND news alone   -> training/runs/ner-continue
 7. ``assemble`` - sentencizer + UD pipeline + NER + aerokg domain layer -> pipeline/nlp/model,
                   its strings pruned to those its files refer to (prune_strings.py)
 8. ``evaluate`` - ISDT dev (POS, morph, lemma, UAS/LAS), KIND WN_dev (NER), speed;
@@ -76,7 +76,8 @@ def train_ner(pretrained: bool = False) -> None:
 
 def continue_ner() -> None:
     more = RUNS / "ner-more" / "model-best"
-    train("ner-continue", "--paths.source", str(more if more.exists() else RUNS / "ner" / "model-best"))
+    source = more if more.exists() else RUNS / "ner" / "model-best"
+    train("ner-continue", "--paths.source", str(source))
 
 
 def assemble() -> None:

@@ -28,7 +28,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import spacy
-from spacy.tokens import Doc, DocBin, Span
+from spacy.tokens import Doc, DocBin
 from spacy.training.converters import conllu_to_docs
 from spacy.training.iob_utils import biluo_tags_to_spans, iob_to_biluo
 
@@ -164,11 +164,11 @@ def natural_spaces(words: list[str]) -> list[bool]:
     model never sees the elided forms (``all'``, ``dell'``, ``l'``) it meets in news.
 
     >>> words = ["Arrivo", "all'", "aeroporto", "(", "Roma", ")", ",", "un", "po'", "di", "caos"]
-    >>> "".join(w + (" " if s else "") for w, s in zip(words, natural_spaces(words)))
+    >>> "".join(w + (" " if s else "") for w, s in zip(words, natural_spaces(words), strict=True))
     "Arrivo all'aeroporto (Roma), un po' di caos "
     """
     spaces = []
-    for word, following in zip(words, [*words[1:], None]):
+    for word, following in zip(words, [*words[1:], None], strict=True):
         if following is None:
             spaces.append(True)
         elif word in _NO_SPACE_AFTER or following in _NO_SPACE_BEFORE:
@@ -182,7 +182,8 @@ def natural_spaces(words: list[str]) -> list[bool]:
 
 def running_text(words: list[str]) -> str:
     """Words joined as running text (see :func:`natural_spaces`)."""
-    return "".join(w + (" " if s else "") for w, s in zip(words, natural_spaces(words))).rstrip()
+    spaces = natural_spaces(words)
+    return "".join(w + (" " if s else "") for w, s in zip(words, spaces, strict=True)).rstrip()
 
 
 def read_iob(path: Path, token_col: int, label_col: int) -> Iterator[tuple[list[str], list[str]]]:
@@ -242,8 +243,9 @@ def convert_ud(nlp: spacy.Language) -> None:
     train = [d for name in UD_TRAIN for d in ud_docs(nlp, name)]
     isdt = []
     for sentence in read_isdt_xpos(SHARED / "isdt-xpos" / "it_isdt_train_tagged.txt"):
-        words, tags = zip(*sentence)
-        isdt.append(Doc(nlp.vocab, words=list(words), spaces=natural_spaces(list(words)), tags=list(tags)))
+        words, tags = zip(*sentence, strict=True)
+        isdt.append(Doc(nlp.vocab, words=list(words), spaces=natural_spaces(list(words)),
+                        tags=list(tags)))
     rng = random.Random(0)
     rng.shuffle(train)
     save(train, "ud-train/ud.spacy")
@@ -293,17 +295,20 @@ def write_raw_text() -> None:
                 out.write(json.dumps({"text": running_text(words)}, ensure_ascii=False) + "\n")
                 n += 1
         for sentence in read_isdt_xpos(SHARED / "isdt-xpos" / "it_isdt_train_tagged.txt"):
-            out.write(json.dumps({"text": running_text([w for w, _ in sentence])}, ensure_ascii=False) + "\n")
+            text = running_text([w for w, _ in sentence])
+            out.write(json.dumps({"text": text}, ensure_ascii=False) + "\n")
             n += 1
     print(f"raw-text.jsonl: {n} sentences")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("what", nargs="*", default=["ud", "ner", "raw"], choices=["ud", "ner", "raw"])
+    parser.add_argument("what", nargs="*", default=["ud", "ner", "raw"],
+                        choices=["ud", "ner", "raw"])
     args = parser.parse_args()
     if not SHARED.is_dir():
-        raise SystemExit(f"training data not found at {SHARED}: the shared/ folder must sit beside the repo")
+        raise SystemExit(f"training data not found at {SHARED}: "
+                         "the shared/ folder must sit beside the repo")
     nlp = spacy.blank("it")
     if "ud" in args.what:
         convert_ud(nlp)
