@@ -49,10 +49,20 @@ def normalise_name(name: str) -> str:
     return " ".join(text.split())
 
 
+_LEGAL_FORM_WORDS = frozenset(form.replace(".", "") for form in _LEGAL_FORMS)
+
+
+@lru_cache(maxsize=65536)
 def core_name(name: str) -> str:
-    """The normalised name without legal form or generic head ("Aerea spa" -> "aerea")."""
+    """The normalised name without legal form or generic head ("Aerea spa" -> "aerea").
+    Cached: entity resolution compares each mention's name with every group's, so it asks for
+    the same few names again and again.
+
+    >>> core_name("Aerea S.p.A."), core_name("Distretto Aerospaziale Pugliese")
+    ('aerea', 'aerospaziale pugliese')
+    """
     words = normalise_name(name.replace(".", "")).split()
-    while len(words) > 1 and words[-1] in {f.replace(".", "") for f in _LEGAL_FORMS}:
+    while len(words) > 1 and words[-1] in _LEGAL_FORM_WORDS:
         words.pop()
     core = " ".join(words)
     for prefix in _GENERIC_PREFIXES:
