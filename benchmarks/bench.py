@@ -505,8 +505,7 @@ def _two_worker_ceiling(size: dict) -> list[str]:
         lines.append(f"- the work's ceiling: the 1-worker run used {one['cpu_seconds']:.1f} CPU "
                      f"seconds in {one['seconds']:.1f} s (its worker parses and maps while "
                      f"the main process writes: {cores:.2f}{cores_note} cores busy on average); "
-                     "spread "
-                     "over both cores at full speed, the same work would take "
+                     "spread over both cores at full speed, the same work would take "
                      f"{one['cpu_seconds'] / 2:.1f} s: 2 workers doing it can be at most "
                      f"{bound:.2f}x{bound_note} as fast as one")
     if one.get("cpu_seconds") and two.get("cpu_seconds"):

@@ -40,7 +40,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["ArticleResult", "Processor", "analyse_article", "default_workers", "finish",
+__all__ = ["ArticleResult", "Processor", "add_rdf", "analyse_article", "default_workers",
            "graph_document", "init_worker", "map_article", "process_batch", "run_batch",
            "warm_mapping"]
 
@@ -61,15 +61,14 @@ class ArticleResult:
     warnings: list[str] = field(default_factory=list)
     fragments: bytes = b""  # its property-graph fragment file (article_graphs.fragment_bytes)
     trig: bytes = b""  # its TriG chunk file (article_graphs.trig_chunk_bytes)
-    document: Any = None  # the typed Document, while the RDF is still to be made (finish)
     error: tuple[str, str, str] | None = None  # (stage, exception class, reason)
     seconds: dict = field(default_factory=dict)  # nlp / mapping time spent on it
 
 
 def warm_mapping() -> None:
-    """Import the mapping stage and build its tables (gazetteer, Italian lexicon: about 2 s
-    together) ahead of the first article, for a process that keeps them for many runs (the
-    daemon's)."""
+    """Import the mapping stage and build its tables (rdflib, gazetteer, Italian lexicon: about
+    a quarter of a second together) ahead of the first article, for a process that keeps them
+    for many runs (the daemon's)."""
     from pipeline.mapping import entities, rdf  # noqa: F401
     from pipeline.nlp import analyse, relations  # noqa: F401
     from pipeline.nlp.gazetteer import italian_lexicon, lookup
@@ -105,31 +104,16 @@ def map_article(article: Any, doc: Any) -> tuple[Any, dict, list[str]]:
     return graph_document(analyse_article(article, doc))
 
 
-def finish(result: ArticleResult) -> ArticleResult:
-    """Make the RDF of a result that carries its Document: its N-Quads, their sha256, its
-    property-graph fragments, TriG chunk and counts. The Document is dropped; a failure is
+def add_rdf(result: ArticleResult, document: Any) -> None:
+    """Put the RDF of the article's ``document`` into ``result``: its N-Quads, their sha256,
+    graph names, property-graph fragments, TriG chunk, counts and warnings; a failure is
     recorded in ``result.error`` like any other."""
-    started = time.perf_counter()
-    try:
-        _make_rdf(result)
-    finally:
-        result.seconds["mapping"] = (result.seconds.get("mapping", 0.0)
-                                     + time.perf_counter() - started)
-    return result
-
-
-def _make_rdf(result: ArticleResult) -> None:
-    """:func:`finish` without its timing."""
     from pipeline import article_graphs
     from pipeline.export.property_graph import graph_fragment
 
-    document, result.document = result.document, None
-    if document is None or result.error is not None:
-        return
     stage = "mapping"
     try:
         graph, counts, warnings = graph_document(document)
-        del document
         stage = "write"
         data = article_graphs.nquads_bytes(graph)
         result.nquads = data
@@ -178,14 +162,17 @@ def iter_batch(nlp: Any, articles: list[Any]) -> Iterator[ArticleResult]:
                 continue
             finally:
                 result.seconds["nlp"] = time.perf_counter() - parsing
-        analysing = time.perf_counter()
+        mapping, document = time.perf_counter(), None
         try:
-            result.document = analyse_article(article, doc)
+            document = analyse_article(article, doc)
         except Exception as err:  # noqa: BLE001  (one bad article never kills the batch)
             result.error = ("mapping", type(err).__name__, _reason(err))
         del doc
-        result.seconds["mapping"] = time.perf_counter() - analysing
-        yield finish(result)
+        if document is not None:
+            add_rdf(result, document)
+        del document
+        result.seconds["mapping"] = time.perf_counter() - mapping
+        yield result
 
 
 def init_worker(model_path: str, close_fds: tuple[int, ...] = ()) -> None:
